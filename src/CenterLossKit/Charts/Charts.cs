@@ -1,0 +1,131 @@
+using CenterLossKit.Evaluation;
+using CenterLossKit.Training;
+using Plotly.NET;
+using Plotly.NET.CSharp;
+using Chart = Plotly.NET.CSharp.Chart;
+
+namespace CenterLossKit.Charts;
+
+/// <summary>The kit's figures, as Plotly.NET charts.</summary>
+public static class FeatureCharts
+{
+    /// <summary>
+    /// 2-D features coloured by class, with the class centres as black crosses (the tutorial's
+    /// figures). Features of more dimensions show their first two.
+    /// </summary>
+    /// <param name="features">Row-major (N, dim) features.</param>
+    /// <param name="dim">Feature dimension (≥ 2).</param>
+    /// <param name="labels">Class of each row.</param>
+    /// <param name="classNames">Names by label.</param>
+    /// <param name="centers">Row-major (C, dim) centres, or null.</param>
+    /// <param name="title">Chart title.</param>
+    public static GenericChart Scatter(float[] features, int dim, byte[] labels, IReadOnlyList<string> classNames,
+        float[]? centers = null, string title = "features")
+    {
+        var traces = ClassTraces(features, dim, labels, classNames).ToList();
+        if (centers is not null) traces.Add(CenterTrace(centers, dim));
+        return WithLayout(Chart.Combine(traces).WithSize(620, 560), ("title", Title(title)));
+    }
+
+    /// <summary>Two charts next to each other (e.g. softmax only vs with center loss).</summary>
+    public static GenericChart SideBySide(GenericChart left, GenericChart right, string leftTitle, string rightTitle) =>
+        Chart.Grid([left, right], 1, 2, SubPlotTitles: new[] { leftTitle, rightTitle }).WithSize(1200, 560);
+
+    /// <summary>
+    /// Features over the epochs: one group of traces per snapshot and a slider that shows one epoch
+    /// at a time (the last one first).
+    /// </summary>
+    public static GenericChart Animation(IReadOnlyList<FeatureSnapshot> snapshots, IReadOnlyList<string> classNames, string title = "features by epoch")
+    {
+        if (snapshots.Count == 0) throw new ArgumentException("no snapshots: train with SnapshotSamples > 0", nameof(snapshots));
+        var traces = new List<GenericChart>();
+        var owner = new List<int>();
+        for (int s = 0; s < snapshots.Count; s++)
+        {
+            var snap = snapshots[s];
+            var group = ClassTraces(snap.Features, snap.Dim, snap.Labels, classNames).Append(CenterTrace(snap.Centers, snap.Dim)).ToList();
+            traces.AddRange(group.Select(t => t.WithTraceInfo(Visible: s == snapshots.Count - 1 ? StyleParam.Visible.True : StyleParam.Visible.False, ShowLegend: s == snapshots.Count - 1)));
+            owner.AddRange(Enumerable.Repeat(s, group.Count));
+        }
+        var chart = Chart.Combine(traces).WithSize(680, 640);
+        var steps = snapshots.Select((snap, s) => new Dictionary<string, object>
+        {
+            ["label"] = snap.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["method"] = "restyle",
+            ["args"] = new object[] { "visible", owner.Select(o => o == s).ToArray() },
+        }).ToArray();
+        return WithLayout(chart, ("title", Title(title)), ("sliders", new object[]
+        {
+            new Dictionary<string, object> { ["active"] = snapshots.Count - 1, ["currentvalue"] = new Dictionary<string, object> { ["prefix"] = "epoch " }, ["steps"] = steps },
+        }));
+    }
+
+    /// <summary>Loss parts and accuracies per epoch, from the training history.</summary>
+    public static GenericChart Curves(IReadOnlyList<EpochRecord> history, string title = "training")
+    {
+        var epochs = history.Select(r => (double)r.Epoch).ToArray();
+        GenericChart Line(string name, Func<EpochRecord, double> value) =>
+            Chart.Line<double, double, string>(epochs, history.Select(value).ToArray(), Name: name, ShowMarkers: true);
+        var losses = Chart.Combine([Line("softmax", r => r.Softmax), Line("center", r => r.Center), Line("total", r => r.Total)]);
+        var accuracy = Chart.Combine([Line("train accuracy", r => r.TrainAccuracy), Line("test accuracy", r => r.TestAccuracy)]);
+        return WithLayout(Chart.Grid([losses, accuracy], 1, 2, SubPlotTitles: new[] { "loss", "accuracy" }).WithSize(1100, 450), ("title", Title(title)));
+    }
+
+    /// <summary>
+    /// Histograms of a distance for in-distribution samples and outsiders, with the per-class
+    /// thresholds as dotted vertical lines.
+    /// </summary>
+    public static GenericChart DistanceHistogram(IReadOnlyList<double> inDistribution, IReadOnlyList<double> outsiders,
+        IReadOnlyList<double> thresholds, string title = "distance to the nearest centre")
+    {
+        var known = Chart.Histogram<double, double, string>(inDistribution.ToArray(), Name: "known classes", Opacity: 0.6, HistNorm: StyleParam.HistNorm.Probability);
+        var others = Chart.Histogram<double, double, string>(outsiders.ToArray(), Name: "outsiders", Opacity: 0.6, HistNorm: StyleParam.HistNorm.Probability);
+        var lines = thresholds.Select((t, i) => Chart.Line<double, double, string>(new[] { t, t }, new[] { 0.0, 0.25 },
+            Name: i == 0 ? "thresholds T_i" : $"T_{i}", ShowLegend: i == 0, LineDash: StyleParam.DrawingStyle.Dot, LineColor: Color.fromString("black")));
+        return WithLayout(Chart.Combine([known, others, .. lines]).WithSize(800, 450), ("title", Title(title)), ("barmode", "overlay"));
+    }
+
+    /// <summary>ROC curves, each named with its AUROC in the legend.</summary>
+    public static GenericChart RocCurves(IEnumerable<(string Name, RocCurve Curve)> curves, string title = "ROC: known classes vs outsiders")
+    {
+        var traces = curves.Select(c => Chart.Line<double, double, string>(c.Curve.FalsePositiveRate, c.Curve.TruePositiveRate,
+            Name: $"{c.Name} (AUROC {c.Curve.Auroc:F3})")).ToList();
+        traces.Add(Chart.Line<double, double, string>(new[] { 0.0, 1 }, new[] { 0.0, 1 }, Name: "chance", LineDash: StyleParam.DrawingStyle.Dash, LineColor: Color.fromString("grey")));
+        return WithLayout(Chart.Combine(traces).WithSize(640, 560), ("title", Title(title)),
+            ("xaxis", new Dictionary<string, object> { ["title"] = Title("false positive rate (outsiders accepted)") }),
+            ("yaxis", new Dictionary<string, object> { ["title"] = Title("true positive rate (known accepted)") }));
+    }
+
+    static Dictionary<string, object> Title(string text) => new() { ["text"] = text };
+
+    // Layout properties Plotly.NET.CSharp has no wrapper for, set as plotly.js names them.
+    static GenericChart WithLayout(GenericChart chart, params (string Name, object Value)[] properties)
+    {
+        var layout = GenericChart.getLayout(chart);
+        foreach (var (name, value) in properties) layout.SetProperty(name, value);
+        return GenericChart.setLayout(layout, chart);
+    }
+
+    static IEnumerable<GenericChart> ClassTraces(float[] features, int dim, byte[] labels, IReadOnlyList<string> classNames)
+    {
+        if (dim < 2) throw new ArgumentException($"need at least 2 feature dimensions to draw, got {dim}", nameof(dim));
+        if (features.Length != labels.Length * dim)
+            throw new ArgumentException($"{features.Length} feature values do not make {labels.Length} rows of {dim}", nameof(features));
+        for (int c = 0; c < classNames.Count; c++)
+        {
+            var rows = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToArray();
+            yield return Chart.Point<double, double, string>(
+                rows.Select(i => (double)features[i * dim]).ToArray(), rows.Select(i => (double)features[i * dim + 1]).ToArray(),
+                Name: classNames[c], MarkerSymbol: StyleParam.MarkerSymbol.Circle, Opacity: 0.6);
+        }
+    }
+
+    static GenericChart CenterTrace(float[] centers, int dim)
+    {
+        int count = centers.Length / dim;
+        return Chart.Point<double, double, string>(
+            Enumerable.Range(0, count).Select(i => (double)centers[i * dim]).ToArray(),
+            Enumerable.Range(0, count).Select(i => (double)centers[i * dim + 1]).ToArray(),
+            Name: "centres", MarkerSymbol: StyleParam.MarkerSymbol.X, MarkerColor: Color.fromString("black"));
+    }
+}

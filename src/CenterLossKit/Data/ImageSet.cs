@@ -1,0 +1,123 @@
+using static TorchSharp.torch;
+
+namespace CenterLossKit.Data;
+
+/// <summary>
+/// Labelled grey images held as bytes on the host: what an IDX image/label pair holds. Immutable;
+/// a set is only ever constructed whole and checked.
+/// </summary>
+public sealed class ImageSet
+{
+    // MNIST's usual normalisation; Fashion-MNIST outsiders go through the same one, as a deployed model would.
+    const double Mean = 0.1307, Std = 0.3081;
+
+    readonly byte[] _pixels;
+    readonly byte[] _labels;
+
+    /// <summary>Creates a set from raw pixels (count × rows × cols) and labels (count).</summary>
+    /// <exception cref="ArgumentException">Sizes disagree, or a label is not below <paramref name="classNames"/>.Length.</exception>
+    public ImageSet(string name, byte[] pixels, byte[] labels, int rows, int cols, IReadOnlyList<string> classNames)
+    {
+        if (rows < 1 || cols < 1) throw new ArgumentException($"{name}: image size {rows}×{cols} is empty");
+        if (pixels.Length != (long)labels.Length * rows * cols)
+            throw new ArgumentException($"{name}: {labels.Length} labels but {pixels.Length / ((double)rows * cols)} images of {rows}×{cols}");
+        int bad = Array.FindIndex(labels, l => l >= classNames.Count);
+        if (bad >= 0) throw new ArgumentException($"{name}: label {labels[bad]} of image {bad} is outside [0, {classNames.Count})");
+        (Name, _pixels, _labels, Rows, Cols, ClassNames) = (name, pixels, labels, rows, cols, classNames);
+    }
+
+    /// <summary>Where the set came from, for messages and titles.</summary>
+    public string Name { get; }
+    /// <summary>Number of images.</summary>
+    public int Count => _labels.Length;
+    /// <summary>Image height.</summary>
+    public int Rows { get; }
+    /// <summary>Image width.</summary>
+    public int Cols { get; }
+    /// <summary>Names of the classes, indexed by label.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+    /// <summary>The labels.</summary>
+    public ReadOnlySpan<byte> Labels => _labels;
+    /// <summary>The grey levels of image <paramref name="index"/>, row by row.</summary>
+    public ReadOnlySpan<byte> Pixels(int index) => _pixels.AsSpan(checked(index * Rows * Cols), Rows * Cols);
+
+    /// <summary>Reads an IDX image file and its label file.</summary>
+    /// <exception cref="InvalidDataException">Either file is malformed or they disagree; the message names the file.</exception>
+    public static ImageSet Load(string imagesPath, string labelsPath, IReadOnlyList<string> classNames)
+    {
+        var images = Idx.Read(imagesPath);
+        var labels = Idx.Read(labelsPath);
+        if (images.Dimensions.Length != 3)
+            throw new InvalidDataException($"{imagesPath}: expected 3 dimensions (count, rows, cols), found {images.Dimensions.Length}");
+        if (labels.Dimensions.Length != 1)
+            throw new InvalidDataException($"{labelsPath}: expected 1 dimension (count), found {labels.Dimensions.Length}");
+        if (images.Dimensions[0] != labels.Dimensions[0])
+            throw new InvalidDataException($"{imagesPath} holds {images.Dimensions[0]} images but {labelsPath} holds {labels.Dimensions[0]} labels");
+        int bad = Array.FindIndex(labels.Data, l => l >= classNames.Count);
+        if (bad >= 0)
+            throw new InvalidDataException($"{labelsPath}: label {labels.Data[bad]} at position {bad} is outside [0, {classNames.Count})");
+        return new ImageSet(Path.GetFileName(imagesPath), images.Data, labels.Data, images.Dimensions[1], images.Dimensions[2], classNames);
+    }
+
+    /// <summary>The images at <paramref name="indices"/>, in that order, as a new set.</summary>
+    public ImageSet Subset(IReadOnlyList<int> indices, string? name = null)
+    {
+        int size = Rows * Cols;
+        var pixels = new byte[indices.Count * size];
+        var labels = new byte[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            Pixels(indices[i]).CopyTo(pixels.AsSpan(i * size));
+            labels[i] = _labels[indices[i]];
+        }
+        return new ImageSet(name ?? Name, pixels, labels, Rows, Cols, ClassNames);
+    }
+
+    /// <summary>
+    /// Splits into a training and a test set: a seeded shuffle, then the first <paramref name="trainCount"/>
+    /// images for training. Same seed, same split.
+    /// </summary>
+    public (ImageSet Train, ImageSet Test) Split(int trainCount, int seed)
+    {
+        if (trainCount < 1 || trainCount >= Count)
+            throw new ArgumentOutOfRangeException(nameof(trainCount), trainCount, $"must lie in [1, {Count})");
+        var order = Shuffled(Count, seed);
+        return (Subset(order[..trainCount], Name + " (train)"), Subset(order[trainCount..], Name + " (test)"));
+    }
+
+    /// <summary>The first <paramref name="perClass"/> images of each class, for quick runs.</summary>
+    public ImageSet Take(int perClass)
+    {
+        var taken = new int[ClassNames.Count];
+        var keep = Enumerable.Range(0, Count).Where(i => taken[_labels[i]]++ < perClass).ToList();
+        return Subset(keep);
+    }
+
+    /// <summary>A permutation of 0..n−1 from a seeded Fisher–Yates shuffle.</summary>
+    public static int[] Shuffled(int n, int seed)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        new Random(seed).Shuffle(order);
+        return order;
+    }
+
+    /// <summary>Number of images of each class.</summary>
+    public int[] ClassCounts()
+    {
+        var counts = new int[ClassNames.Count];
+        foreach (var l in _labels) counts[l]++;
+        return counts;
+    }
+
+    /// <summary>
+    /// The whole set as tensors on <paramref name="device"/>: images (N, 1, rows, cols) float32,
+    /// normalised; labels (N) int64. Built on the host and copied once.
+    /// </summary>
+    public (Tensor Images, Tensor Labels) ToTensors(Device device)
+    {
+        using var scope = NewDisposeScope();
+        var images = tensor(_pixels, [Count, 1, Rows, Cols], device: device).to(ScalarType.Float32).div_(255).sub_(Mean).div_(Std);
+        var labels = tensor(_labels, [Count], device: device).to(ScalarType.Int64);
+        return (images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
+    }
+}

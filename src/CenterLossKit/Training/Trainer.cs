@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using CenterLossKit.Data;
+using CenterLossKit.Evaluation;
+using CenterLossKit.Losses;
+using CenterLossKit.Models;
+using CenterLossKit.Modules;
+using Microsoft.Data.Analysis;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CenterLossKit.Training;
+
+/// <summary>
+/// Trains a <see cref="FeatureNet"/> with softmax + λ·center loss (λ = 0: softmax only), keeping the
+/// centres in a <see cref="Center"/> buffer or a <see cref="LearnableCenter"/> parameter. Same seed,
+/// same device, same numbers.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    readonly OptimizerHelper _optimizer;
+    readonly OptimizerHelper? _centerOptimizer;
+    readonly SoftmaxCenterLoss _objective;
+    readonly List<EpochRecord> _history = [];
+    readonly List<FeatureSnapshot> _snapshots = [];
+
+    /// <summary>Seeds torch with <see cref="TrainOptions.Seed"/>, then builds the network and the centres on <paramref name="device"/>.</summary>
+    /// <param name="createModel">Builds the network; called once, after seeding, so the weights are reproducible.</param>
+    /// <param name="options">The settings; checked first.</param>
+    /// <param name="device">Where everything lives. Default: <see cref="Devices.Default"/>.</param>
+    public Trainer(Func<FeatureNet> createModel, TrainOptions options, Device? device = null)
+    {
+        options.Validate();
+        Options = options;
+        Device = device ?? Devices.Default();
+        manual_seed(options.Seed);
+        Model = createModel();
+        Model.to(Device);
+        Centers = options.Centers == CenterMode.Learnable
+            ? new LearnableCenter(Model.num_classes, Model.feat_dim, Device)
+            : new Center(Model.num_classes, Model.feat_dim, options.Alpha,
+                options.Centers == CenterMode.Wen ? CenterUpdate.Wen : CenterUpdate.MovingAverage, device: Device);
+        _optimizer = optim.Adam(Model.parameters(), options.LearningRate);
+        if (Centers is LearnableCenter learnable) _centerOptimizer = optim.SGD([learnable.centers], options.CenterLearningRate);
+        _objective = new SoftmaxCenterLoss(options.Lambda);
+    }
+
+    /// <summary>The settings.</summary>
+    public TrainOptions Options { get; }
+    /// <summary>The device everything lives on.</summary>
+    public Device Device { get; }
+    /// <summary>The network.</summary>
+    public FeatureNet Model { get; }
+    /// <summary>The centre module: <see cref="Center"/> or <see cref="LearnableCenter"/>.</summary>
+    public nn.Module<Tensor, Tensor, Tensor> Centers { get; }
+    /// <summary>The current centres (C, D).</summary>
+    public Tensor CenterValues => Centers is Center c ? c.predict() : ((LearnableCenter)Centers).predict();
+    /// <summary>The epochs trained so far.</summary>
+    public IReadOnlyList<EpochRecord> Records => _history;
+    /// <summary>Feature snapshots, one per epoch when <see cref="TrainOptions.SnapshotSamples"/> &gt; 0.</summary>
+    public IReadOnlyList<FeatureSnapshot> Snapshots => _snapshots;
+    /// <summary>Called after every step and every epoch.</summary>
+    public Action<TrainProgress>? Progress { get; set; }
+
+    /// <summary>The history as a DataFrame, a column per field of <see cref="EpochRecord"/>.</summary>
+    public DataFrame History => HistoryFrame.From(_history);
+
+    /// <summary>Trains for <see cref="TrainOptions.Epochs"/> more epochs on <paramref name="train"/>, testing on <paramref name="test"/> after each.</summary>
+    public void Fit(ImageSet train, ImageSet? test = null)
+    {
+        var (x, y) = train.ToTensors(Device);
+        var testTensors = test?.ToTensors(Device);
+        try { Fit(x, y, testTensors?.Images, testTensors?.Labels); }
+        finally
+        {
+            x.Dispose(); y.Dispose();
+            testTensors?.Images.Dispose(); testTensors?.Labels.Dispose();
+        }
+    }
+
+    /// <summary>Trains on tensors already on the device: images (N, 1, 28, 28), labels (N).</summary>
+    public void Fit(Tensor images, Tensor labels, Tensor? testImages = null, Tensor? testLabels = null)
+    {
+        int steps = (int)((labels.shape[0] + Options.BatchSize - 1) / Options.BatchSize);
+        for (int e = 0; e < Options.Epochs; e++)
+        {
+            int epoch = _history.Count + 1;
+            var clock = Stopwatch.StartNew();
+            double lr = SetLearningRate(e);
+            using var epochScope = NewDisposeScope();
+            var before = CenterValues.detach().clone();
+            // Sums stay on the device; reading them once per epoch avoids a host sync per step.
+            var sums = zeros(4, dtype: ScalarType.Float64, device: Device); // softmax, center, total, correct
+            int step = 0;
+            Model.train();
+            Centers.train();
+            foreach (var (batchImages, batchLabels) in Batches.Of(images, labels, Options.BatchSize, Options.Seed * 1000 + epoch))
+            {
+                using var stepScope = NewDisposeScope();
+                Step(Augment(batchImages, epoch, step), batchLabels, sums);
+                Progress?.Invoke(new TrainProgress(epoch, Options.Epochs, ++step, steps, null));
+            }
+            var totals = sums.cpu().data<double>().ToArray();
+            double n = labels.shape[0];
+            double testAccuracy = double.NaN;
+            if (testImages is not null && testLabels is not null)
+            {
+                var (_, logits) = Metrics.Embed(Model, testImages);
+                testAccuracy = Metrics.Accuracy(logits, testLabels);
+                if (Options.SnapshotSamples > 0) Snapshot(epoch, testImages, testLabels);
+            }
+            double shift = (CenterValues - before).pow(2).sum(1).sqrt().mean().item<double>();
+            var record = new EpochRecord(epoch, totals[0] / n, totals[1] / n, totals[2] / n, totals[3] / n,
+                testAccuracy, shift, lr, clock.Elapsed.TotalSeconds);
+            _history.Add(record);
+            Progress?.Invoke(new TrainProgress(epoch, Options.Epochs, steps, steps, record));
+        }
+    }
+
+    void Step(Tensor x, Tensor y, Tensor sums)
+    {
+        var (features, logits) = Model.call(x);
+        // The loss sees the centres as they were before this batch; the buffer moves afterwards.
+        var parts = _objective.forward(logits, features, y, CenterValues);
+        _optimizer.zero_grad();
+        _centerOptimizer?.zero_grad();
+        parts.Total.backward();
+        _optimizer.step();
+        if (_centerOptimizer is not null && Centers is LearnableCenter learnable)
+        {
+            // The centres learn from the center loss itself, not from λ times it.
+            if (Options.Lambda > 0)
+            {
+                using (no_grad()) learnable.centers.grad!.div_(Options.Lambda);
+                _centerOptimizer.step();
+            }
+        }
+        else Centers.call(features.detach(), y);
+
+        using var _ = no_grad();
+        long b = y.shape[0];
+        sums.add_(stack([parts.Softmax.detach() * b, parts.Center.detach() * b, parts.Total.detach() * b,
+            logits.argmax(1).eq(y).sum()]).to(ScalarType.Float64));
+    }
+
+    // Random translation of each image by up to MaxShift pixels, on the device, seeded per step.
+    Tensor Augment(Tensor x, int epoch, int step)
+    {
+        if (Options.MaxShift <= 0) return x;
+        long b = x.shape[0];
+        using var generator = new Generator((ulong)(Options.Seed * 1_000_003L + epoch * 10_007L + step), CPU);
+        var offsets = rand([b, 2], generator: generator, dtype: ScalarType.Float32).mul_(2).sub_(1)
+            .mul_(Options.MaxShift * 2 / 28.0).to(x.device);
+        var theta = zeros(b, 2, 3, dtype: x.dtype, device: x.device);
+        theta[.., 0, 0] = tensor(1f, device: x.device);
+        theta[.., 1, 1] = tensor(1f, device: x.device);
+        theta[.., .., 2] = offsets;
+        var grid = nn.functional.affine_grid(theta, [b, 1, 28, 28], align_corners: false);
+        // Padding value: the normalised background (0 before normalisation) is the minimum of the batch.
+        var background = x.amin([1, 2, 3], keepdim: true);
+        return nn.functional.grid_sample(x - background, grid, align_corners: false) + background;
+    }
+
+    double SetLearningRate(int epochIndex)
+    {
+        double lr = Options.CosineSchedule
+            ? Options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * epochIndex / Options.Epochs))
+            : Options.LearningRate;
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
+        return lr;
+    }
+
+    void Snapshot(int epoch, Tensor testImages, Tensor testLabels)
+    {
+        long count = Math.Min(Options.SnapshotSamples, testLabels.shape[0]);
+        var (features, logits) = Metrics.Embed(Model, testImages.narrow(0, 0, count));
+        using (features) using (logits)
+            _snapshots.Add(new FeatureSnapshot(epoch, features.cpu().data<float>().ToArray(), (int)Model.feat_dim,
+                testLabels.narrow(0, 0, count).cpu().to(ScalarType.Byte).data<byte>().ToArray(),
+                CenterValues.detach().cpu().to(ScalarType.Float32).data<float>().ToArray()));
+    }
+
+    /// <summary>Writes the network, centres, optimizer states and history to <paramref name="path"/> atomically.</summary>
+    public void Save(string path) => Checkpoint.Save(this, path);
+
+    /// <summary>
+    /// Restores a checkpoint written by <see cref="Save"/> for the same network, centres and settings.
+    /// On any problem it throws and leaves this trainer exactly as it was.
+    /// </summary>
+    public void Load(string path, Func<FeatureNet> createModel) => Checkpoint.Load(this, path, createModel);
+
+    internal OptimizerHelper Optimizer => _optimizer;
+    internal OptimizerHelper? CenterOptimizer => _centerOptimizer;
+    internal void ReplaceHistory(IEnumerable<EpochRecord> records)
+    {
+        _history.Clear();
+        _history.AddRange(records);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Model.Dispose();
+        Centers.Dispose();
+        _objective.Dispose();
+        _optimizer.Dispose();
+        _centerOptimizer?.Dispose();
+    }
+}

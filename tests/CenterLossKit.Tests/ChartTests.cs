@@ -1,0 +1,61 @@
+using System.Text.RegularExpressions;
+using CenterLossKit.Charts;
+using CenterLossKit.Evaluation;
+using CenterLossKit.Training;
+
+namespace CenterLossKit.Tests;
+
+public class ChartTests
+{
+    [Fact]
+    public void A_feature_chart_page_holds_its_data_and_no_external_script()
+    {
+        float[] features = [1.25f, -2.5f, 3.75f, 4.5f];
+        var chart = FeatureCharts.Scatter(features, 2, [0, 1], ["zero", "one"], [0.125f, 0.25f, 7.5f, 8.5f], "my features");
+        var html = ChartHtml.Page(chart);
+        Assert.Contains("\"x\":[1.25]", html);
+        Assert.Contains("\"y\":[4.5]", html);
+        Assert.Contains("\"name\":\"centres\"", html);
+        Assert.Contains("my features", html);
+        Assert.Contains("Plotly.newPlot", html);
+        Assert.DoesNotMatch(new Regex("<script[^>]+src=", RegexOptions.IgnoreCase), html);
+        Assert.Contains(ChartHtml.PlotlyJs, html);
+        Assert.DoesNotContain("http", html.Replace(ChartHtml.PlotlyJs, ""));
+    }
+
+    [Fact]
+    public void Save_writes_the_page_atomically()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"roc-{Guid.NewGuid():N}.html");
+        try
+        {
+            var chart = FeatureCharts.RocCurves([("centre distance", Roc.Compute([2, 3], [1, 2.5]))]);
+            ChartHtml.Save(chart, path);
+            var html = File.ReadAllText(path);
+            Assert.Contains("AUROC 0.750", html);
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".*.tmp"));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void The_animation_has_one_slider_step_per_epoch_and_shows_the_last()
+    {
+        var snapshots = Enumerable.Range(1, 3).Select(e => new FeatureSnapshot(e, [e, 0, 0, e], 2, [0, 1], [0, 0, 1, 1])).ToList();
+        var html = ChartHtml.Page(FeatureCharts.Animation(snapshots, ["a", "b"]));
+        Assert.Equal(3, Regex.Matches(html, "\"method\":\"restyle\"").Count);
+        Assert.Contains("\"active\":2", html);
+        Assert.Contains("\"x\":[3.0]", html);
+    }
+
+    [Fact]
+    public void Curves_and_histograms_carry_their_values()
+    {
+        var history = new[] { new EpochRecord(1, 2.5, 0.75, 2.575, 0.5, 0.625, 0.1, 1e-3, 1), new EpochRecord(2, 1.5, 0.25, 1.525, 0.875, 0.9375, 0.05, 5e-4, 1) };
+        var curves = ChartHtml.Page(FeatureCharts.Curves(history));
+        Assert.Contains("[0.625,0.9375]", curves);
+        var histogram = ChartHtml.Page(FeatureCharts.DistanceHistogram([0.5, 1.5], [7.25], [1.75]));
+        Assert.Contains("7.25", histogram);
+        Assert.Contains("\"barmode\":\"overlay\"", histogram);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using CenterLossKit.Data;
+
+namespace CenterLossKit.Tests;
+
+public sealed class DataTests : IDisposable
+{
+    readonly string _folder = Directory.CreateTempSubdirectory("idx-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    static readonly string Mnist = Path.Combine(Datasets.FindDataFolder(), "mnist");
+
+    [Fact]
+    public void The_bundled_MNIST_digits_read_with_known_counts_pixels_and_labels()
+    {
+        var all = ImageSet.Load(Path.Combine(Mnist, "mnist-10k-images-idx3-ubyte.gz"), Path.Combine(Mnist, "mnist-10k-labels-idx1-ubyte.gz"), Datasets.Digits);
+        Assert.Equal(10_000, all.Count);
+        Assert.Equal((28, 28), (all.Rows, all.Cols));
+        Assert.Equal([1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978], all.ClassCounts());
+        Assert.Equal(0, all.Labels[0]);
+        var first = all.Pixels(0);
+        Assert.Equal(127, first.IndexOfAnyExcept((byte)0)); // row 4, column 15
+        Assert.Equal(51, first[127]);
+        Assert.Equal(4, all.Labels[5000]);
+        Assert.Equal(27509, Sum(all.Pixels(5000)));
+    }
+
+    [Fact]
+    public void The_bundled_Fashion_MNIST_subset_has_1000_of_each_class()
+    {
+        var (train, test) = Datasets.FashionMnist();
+        Assert.Equal((8000, 2000), (train.Count, test.Count));
+        var counts = train.ClassCounts().Zip(test.ClassCounts(), (a, b) => a + b);
+        Assert.All(counts, c => Assert.Equal(1000, c));
+        Assert.Equal("Ankle boot", train.ClassNames[9]);
+    }
+
+    [Fact]
+    public void The_split_is_deterministic_disjoint_and_complete()
+    {
+        var (train1, test1) = Datasets.Mnist();
+        var (train2, test2) = Datasets.Mnist();
+        Assert.Equal((8000, 2000), (train1.Count, test1.Count));
+        Assert.Equal(train1.Labels.ToArray(), train2.Labels.ToArray());
+        Assert.Equal(test1.Pixels(17).ToArray(), test2.Pixels(17).ToArray());
+
+        var order = ImageSet.Shuffled(10_000, Datasets.SplitSeed);
+        Assert.Equal(Enumerable.Range(0, 10_000), order.Order());
+        Assert.NotEqual(order, ImageSet.Shuffled(10_000, Datasets.SplitSeed + 1));
+        Assert.NotEqual(Enumerable.Range(0, 10_000), order);
+    }
+
+    [Fact]
+    public void The_official_files_are_used_when_present()
+    {
+        var folder = Path.Combine(_folder, "mnist");
+        Directory.CreateDirectory(folder);
+        WriteIdx(Path.Combine(folder, "train-images-idx3-ubyte.gz"), [3, 28, 28], new byte[3 * 784], gzip: true);
+        WriteIdx(Path.Combine(folder, "train-labels-idx1-ubyte.gz"), [3], [7, 8, 9], gzip: true);
+        WriteIdx(Path.Combine(folder, "t10k-images-idx3-ubyte"), [2, 28, 28], new byte[2 * 784], gzip: false);
+        WriteIdx(Path.Combine(folder, "t10k-labels-idx1-ubyte"), [2], [1, 2], gzip: false);
+        var (train, test) = Datasets.Mnist(_folder);
+        Assert.Equal([7, 8, 9], train.Labels.ToArray());
+        Assert.Equal([1, 2], test.Labels.ToArray());
+    }
+
+    public static TheoryData<string, Action<string, string>, string> BadFiles => new()
+    {
+        { "magic", (img, lbl) => { Write(img, [0, 0, 9, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0]); WriteIdx(lbl, [1], [0]); }, "element type 0x09" },
+        { "not idx", (img, lbl) => { Write(img, "PK\u0003\u0004 hello"u8.ToArray()); WriteIdx(lbl, [1], [0]); }, "wrong magic number" },
+        { "truncated", (img, lbl) => { WriteIdx(img, [2, 28, 28], new byte[784], gzip: true); WriteIdx(lbl, [2], [0, 1]); }, "truncated" },
+        { "mismatch", (img, lbl) => { WriteIdx(img, [2, 28, 28], new byte[2 * 784]); WriteIdx(lbl, [3], [0, 1, 2]); }, "holds 2 images but" },
+        { "label range", (img, lbl) => { WriteIdx(img, [2, 28, 28], new byte[2 * 784]); WriteIdx(lbl, [2], [0, 10]); }, "label 10 at position 1" },
+        { "bad gzip", (img, lbl) => { Write(img, [0x1f, 0x8b, 1, 2, 3]); WriteIdx(lbl, [1], [0]); }, "gzip" },
+    };
+
+    [Theory, MemberData(nameof(BadFiles))]
+    public void A_bad_file_fails_with_its_name_and_the_problem(string _, Action<string, string> make, string problem)
+    {
+        string images = Path.Combine(_folder, "images.idx"), labels = Path.Combine(_folder, "labels.idx");
+        make(images, labels);
+        var e = Assert.Throws<InvalidDataException>(() => ImageSet.Load(images, labels, Datasets.Digits));
+        Assert.Contains(problem, e.Message);
+        Assert.Contains(_folder, e.Message);
+    }
+
+    [Fact]
+    public void A_missing_file_fails_with_its_name()
+    {
+        var missing = Path.Combine(_folder, "nothing-here.gz");
+        var e = Assert.Throws<FileNotFoundException>(() => Idx.Read(missing));
+        Assert.Contains(missing, e.Message);
+    }
+
+    [Fact]
+    public void Tensors_are_normalised_on_the_requested_device_and_batches_cover_the_set_once()
+    {
+        var (_, test) = Datasets.Mnist();
+        var (images, labels) = test.ToTensors(CPU);
+        Assert.Equal([2000L, 1, 28, 28], images.shape);
+        Assert.Equal(ScalarType.Float32, images.dtype);
+        Assert.Equal((0 / 255.0 - 0.1307) / 0.3081, images[0, 0, 0, 0].item<float>(), 5);
+        Assert.Equal(test.Labels[3], labels[3].item<long>());
+
+        var seen = Batches.Of(images, labels, 128, shuffleSeed: 5).SelectMany(b => b.Labels.data<long>().ToArray()).ToArray();
+        Assert.Equal(2000, seen.Length);
+        Assert.Equal(labels.data<long>().ToArray().Order(), seen.Order());
+        var again = Batches.Of(images, labels, 128, shuffleSeed: 5).First().Labels.data<long>().ToArray();
+        Assert.Equal(seen[..128], again);
+    }
+
+    static int Sum(ReadOnlySpan<byte> pixels)
+    {
+        int sum = 0;
+        foreach (var p in pixels) sum += p;
+        return sum;
+    }
+
+    static void Write(string path, byte[] bytes) => File.WriteAllBytes(path, bytes);
+
+    static void WriteIdx(string path, int[] dims, byte[] data, bool gzip = false)
+    {
+        var header = new byte[4 + 4 * dims.Length];
+        header[2] = 0x08;
+        header[3] = (byte)dims.Length;
+        for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * i), dims[i]);
+        byte[] bytes = [.. header, .. data];
+        if (gzip)
+        {
+            using var output = new MemoryStream();
+            using (var zip = new GZipStream(output, CompressionLevel.Fastest)) zip.Write(bytes);
+            bytes = output.ToArray();
+        }
+        File.WriteAllBytes(path, bytes);
+    }
+}
