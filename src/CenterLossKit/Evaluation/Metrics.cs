@@ -77,9 +77,9 @@ public static class Metrics
     {
         using var scope = NewDisposeScope();
         var c = centers ?? ClassMeans(features, labels, numClasses);
-        var intra = SquaredEuclidean.Paired(features, c.index_select(0, labels)).sqrt().mean().item<double>();
+        var intra = SquaredEuclidean.Paired(features, c.index_select(0, labels)).sqrt().mean().to(ScalarType.Float64).item<double>();
         var between = SquaredEuclidean.ToAll(c, c).sqrt();
-        var inter = between.sum().item<double>() / (numClasses * (numClasses - 1));
+        var inter = between.sum().to(ScalarType.Float64).item<double>() / (numClasses * (numClasses - 1));
         return new Compactness(intra, inter);
     }
 }

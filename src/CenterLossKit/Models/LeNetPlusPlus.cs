@@ -41,7 +41,7 @@ public abstract class FeatureNet : nn.Module<Tensor, (Tensor Features, Tensor Lo
     }
 
     private protected static (string, nn.Module<Tensor, Tensor>)[] ConvBlock(string name, long input, long output) =>
-        [(name, nn.Conv2d(input, output, 5, padding: 2)), ("p" + name, nn.PReLU(output))];
+        [(name, nn.Conv2d(input, output, 5, padding: 2)), (name.Replace("conv", "prelu"), nn.PReLU(output))];
 }
 
 /// <summary>

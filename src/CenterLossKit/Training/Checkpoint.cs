@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using CenterLossKit.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,6 +14,8 @@ namespace CenterLossKit.Training;
 static class Checkpoint
 {
     const string Magic = "CenterLossKit checkpoint v1";
+    // The history holds NaN (no test set) and must round-trip exactly.
+    static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public static void Save(Trainer trainer, string path)
     {
@@ -27,7 +30,7 @@ static class Checkpoint
                 WriteSection(writer, w => trainer.Centers.save(w));
                 WriteSection(writer, w => trainer.Optimizer.save_state_dict(w));
                 WriteSection(writer, w => trainer.CenterOptimizer?.save_state_dict(w));
-                writer.Write(JsonSerializer.Serialize(trainer.Records));
+                writer.Write(JsonSerializer.Serialize(trainer.Records, Json));
             }
             File.Move(temp, path, overwrite: true);
         }
@@ -52,7 +55,7 @@ static class Checkpoint
             if (found != expected)
                 throw new InvalidDataException($"{path} was saved for '{found}', this trainer is '{expected}'");
             (model, centers, optimizer, centerOptimizer) = (ReadSection(reader), ReadSection(reader), ReadSection(reader), ReadSection(reader));
-            history = JsonSerializer.Deserialize<List<EpochRecord>>(reader.ReadString())
+            history = JsonSerializer.Deserialize<List<EpochRecord>>(reader.ReadString(), Json)
                 ?? throw new InvalidDataException($"{path}: the history is empty");
             if (reader.BaseStream.Position != reader.BaseStream.Length)
                 throw new InvalidDataException($"{path}: unexpected bytes after the history");

@@ -98,7 +98,8 @@ public sealed class Trainer : IDisposable
             {
                 using var stepScope = NewDisposeScope();
                 Step(Augment(batchImages, epoch, step), batchLabels, sums);
-                Progress?.Invoke(new TrainProgress(epoch, Options.Epochs, ++step, steps, null));
+                step++;
+                Progress?.Invoke(new TrainProgress(epoch, Options.Epochs, step, steps, null));
             }
             var totals = sums.cpu().data<double>().ToArray();
             double n = labels.shape[0];
@@ -109,7 +110,7 @@ public sealed class Trainer : IDisposable
                 testAccuracy = Metrics.Accuracy(logits, testLabels);
                 if (Options.SnapshotSamples > 0) Snapshot(epoch, testImages, testLabels);
             }
-            double shift = (CenterValues - before).pow(2).sum(1).sqrt().mean().item<double>();
+            double shift = (CenterValues - before).pow(2).sum(1).sqrt().mean().to(ScalarType.Float64).item<double>();
             var record = new EpochRecord(epoch, totals[0] / n, totals[1] / n, totals[2] / n, totals[3] / n,
                 testAccuracy, shift, lr, clock.Elapsed.TotalSeconds);
             _history.Add(record);
@@ -148,9 +149,11 @@ public sealed class Trainer : IDisposable
     {
         if (Options.MaxShift <= 0) return x;
         long b = x.shape[0];
-        using var generator = new Generator((ulong)(Options.Seed * 1_000_003L + epoch * 10_007L + step), CPU);
-        var offsets = rand([b, 2], generator: generator, dtype: ScalarType.Float32).mul_(2).sub_(1)
-            .mul_(Options.MaxShift * 2 / 28.0).to(x.device);
+        // Offsets from a seeded System.Random: reproducible whatever else used torch's global generator.
+        var random = new Random(unchecked(Options.Seed * 1_000_003 + epoch * 10_007 + step));
+        var shifts = new float[b * 2];
+        for (int i = 0; i < shifts.Length; i++) shifts[i] = (float)((random.NextDouble() * 2 - 1) * Options.MaxShift * 2 / 28.0);
+        var offsets = tensor(shifts, [b, 2], device: x.device);
         var theta = zeros(b, 2, 3, dtype: x.dtype, device: x.device);
         theta[.., 0, 0] = tensor(1f, device: x.device);
         theta[.., 1, 1] = tensor(1f, device: x.device);
