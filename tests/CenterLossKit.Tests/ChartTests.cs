@@ -49,6 +49,19 @@ public class ChartTests
     }
 
     [Fact]
+    public void Side_by_side_charts_keep_both_data_sets_and_titles()
+    {
+        var left = FeatureCharts.Scatter([0.5f, 1.5f], 2, [0], ["only"]);
+        var right = FeatureCharts.Scatter([2.25f, 3.75f], 2, [0], ["only"]);
+        var html = ChartHtml.Page(FeatureCharts.SideBySide(left, right, "softmax only", "with center loss"));
+        Assert.Contains("softmax only", html);
+        Assert.Contains("with center loss", html);
+        Assert.Contains("\"x\":[0.5]", html);
+        Assert.Contains("\"x\":[2.25]", html);
+        Assert.Contains("\"xaxis\":\"x2\"", html);
+    }
+
+    [Fact]
     public void Curves_and_histograms_carry_their_values()
     {
         var history = new[] { new EpochRecord(1, 2.5, 0.75, 2.575, 0.5, 0.625, 0.1, 1e-3, 1), new EpochRecord(2, 1.5, 0.25, 1.525, 0.875, 0.9375, 0.05, 5e-4, 1) };
