@@ -22,7 +22,7 @@ public sealed class ImageSet
         if (pixels.Length != (long)labels.Length * rows * cols)
             throw new ArgumentException($"{name}: {labels.Length} labels but {pixels.Length / ((double)rows * cols)} images of {rows}×{cols}");
         int bad = Array.FindIndex(labels, l => l >= classNames.Count);
-        if (bad >= 0) throw new ArgumentException($"{name}: label {labels[bad]} of image {bad} is outside [0, {classNames.Count})");
+        if (bad >= 0) throw new ArgumentException($"{name}: label {labels[bad]} at position {bad} is outside [0, {classNames.Count})");
         (Name, _pixels, _labels, Rows, Cols, ClassNames) = (name, pixels, labels, rows, cols, classNames);
     }
 
@@ -53,10 +53,11 @@ public sealed class ImageSet
             throw new InvalidDataException($"{labelsPath}: expected 1 dimension (count), found {labels.Dimensions.Length}");
         if (images.Dimensions[0] != labels.Dimensions[0])
             throw new InvalidDataException($"{imagesPath} holds {images.Dimensions[0]} images but {labelsPath} holds {labels.Dimensions[0]} labels");
-        int bad = Array.FindIndex(labels.Data, l => l >= classNames.Count);
-        if (bad >= 0)
-            throw new InvalidDataException($"{labelsPath}: label {labels.Data[bad]} at position {bad} is outside [0, {classNames.Count})");
-        return new ImageSet(Path.GetFileName(imagesPath), images.Data, labels.Data, images.Dimensions[1], images.Dimensions[2], classNames);
+        try
+        {
+            return new ImageSet(Path.GetFileName(imagesPath), images.Data, labels.Data, images.Dimensions[1], images.Dimensions[2], classNames);
+        }
+        catch (ArgumentException e) { throw new InvalidDataException($"{labelsPath}: {e.Message}", e); }
     }
 
     /// <summary>The images at <paramref name="indices"/>, in that order, as a new set.</summary>
