@@ -46,5 +46,6 @@ public static class Check
 
     static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
 
-    static string Shape(Tensor t) => "(" + string.Join(", ", t.shape) + ")";
+    /// <summary>A tensor's shape as "(a, b, c)", for messages.</summary>
+    internal static string Shape(Tensor t) => "(" + string.Join(", ", t.shape) + ")";
 }

@@ -16,7 +16,7 @@ public static class SquaredEuclidean
     {
         if (x.dim() != 2 || centers.dim() != 2 || x.shape[1] != centers.shape[1])
             throw new ArgumentException(
-                $"need (B, D) and (C, D) with equal D, got ({string.Join(", ", x.shape)}) and ({string.Join(", ", centers.shape)})");
+                $"need (B, D) and (C, D) with equal D, got {Check.Shape(x)} and {Check.Shape(centers)}");
         return cdist(x, centers).pow(2);
     }
 }

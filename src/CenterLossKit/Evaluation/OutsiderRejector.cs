@@ -35,8 +35,8 @@ public sealed class OutsiderRejector : IDisposable
         if (!(acceptRate is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(acceptRate), acceptRate, "must lie in (0, 1]");
         Check.FeaturesAndLabels(trainFeatures, trainLabels, centers, nameof(trainFeatures));
         using var scope = NewDisposeScope();
-        var distances = SquaredEuclidean.Paired(trainFeatures, centers.index_select(0, trainLabels.to(ScalarType.Int64))).sqrt();
         var labels = trainLabels.to(ScalarType.Int64);
+        var distances = SquaredEuclidean.Paired(trainFeatures, centers.index_select(0, labels)).sqrt();
         long classes = centers.shape[0];
         var thresholds = new Tensor[classes];
         for (long i = 0; i < classes; i++)

@@ -24,7 +24,7 @@ public sealed class SoftmaxCenterLoss(double lambda) : nn.Module<Tensor, Tensor,
     public override LossParts forward(Tensor logits, Tensor features, Tensor labels, Tensor centers)
     {
         if (logits.dim() != 2 || logits.shape[0] != labels.shape[0])
-            throw new ArgumentException($"logits must have shape (B, C) with B = {labels.shape[0]}, got ({string.Join(", ", logits.shape)})", nameof(logits));
+            throw new ArgumentException($"logits must have shape (B, C) with B = {labels.shape[0]}, got {Check.Shape(logits)}", nameof(logits));
         var center = _center.forward(features, labels, centers);
         var softmax = nn.functional.cross_entropy(logits, labels.to(ScalarType.Int64));
         return new LossParts(softmax + lambda * center, softmax, center);

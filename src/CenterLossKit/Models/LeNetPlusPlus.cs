@@ -35,7 +35,7 @@ public abstract class FeatureNet : nn.Module<Tensor, (Tensor Features, Tensor Lo
     public override (Tensor Features, Tensor Logits) forward(Tensor images)
     {
         if (images.dim() != 4 || images.shape[1] != 1 || images.shape[2] != 28 || images.shape[3] != 28)
-            throw new ArgumentException($"images must have shape (B, 1, 28, 28), got ({string.Join(", ", images.shape)})", nameof(images));
+            throw new ArgumentException($"images must have shape (B, 1, 28, 28), got {Check.Shape(images)}", nameof(images));
         var features = feature.call(body.call(images));
         return (features, classifier.call(features));
     }

@@ -62,7 +62,7 @@ public sealed class Center : nn.Module<Tensor, Tensor, Tensor>
         {
             if (initial.dim() != 2 || initial.shape[0] != num_classes || initial.shape[1] != feat_dim)
                 throw new ArgumentException(
-                    $"initial centres must have shape ({num_classes}, {feat_dim}), got ({string.Join(", ", initial.shape)})", nameof(initial));
+                    $"initial centres must have shape ({num_classes}, {feat_dim}), got {Check.Shape(initial)}", nameof(initial));
             _centers = initial.detach().to(dtype, device ?? initial.device, copy: true);
         }
         _centers.DetachFromDisposeScope();

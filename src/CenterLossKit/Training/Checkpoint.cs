@@ -65,25 +65,24 @@ static class Checkpoint
             throw new InvalidDataException($"{path} is truncated or corrupt: {e.Message}", e);
         }
 
-        // Try every part on fresh instances first: a failure must leave the trainer untouched.
+        void Restore(Trainer target)
+        {
+            target.Model.load(Reader(model));
+            target.Centers.load(Reader(centers));
+            target.Optimizer.load_state_dict(Reader(optimizer));
+            target.CenterOptimizer?.load_state_dict(Reader(centerOptimizer));
+        }
+
+        // Try every part on a fresh trainer first: a failure must leave this one untouched.
         using (var probe = new Trainer(createModel, trainer.Options with { Epochs = 1 }, trainer.Device))
         {
-            try
-            {
-                probe.Model.load(new BinaryReader(new MemoryStream(model)));
-                probe.Centers.load(new BinaryReader(new MemoryStream(centers)));
-                probe.Optimizer.load_state_dict(new BinaryReader(new MemoryStream(optimizer)));
-                if (probe.CenterOptimizer is not null) probe.CenterOptimizer.load_state_dict(new BinaryReader(new MemoryStream(centerOptimizer)));
-            }
+            try { Restore(probe); }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or InvalidDataException)
             {
                 throw new InvalidDataException($"{path} does not match this trainer: {e.Message}", e);
             }
         }
-        trainer.Model.load(new BinaryReader(new MemoryStream(model)));
-        trainer.Centers.load(new BinaryReader(new MemoryStream(centers)));
-        trainer.Optimizer.load_state_dict(new BinaryReader(new MemoryStream(optimizer)));
-        trainer.CenterOptimizer?.load_state_dict(new BinaryReader(new MemoryStream(centerOptimizer)));
+        Restore(trainer);
         trainer.ReplaceHistory(history);
     }
 
@@ -98,6 +97,8 @@ static class Checkpoint
         writer.Write(buffer.Length);
         writer.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
+
+    static BinaryReader Reader(byte[] section) => new(new MemoryStream(section));
 
     static byte[] ReadSection(BinaryReader reader)
     {

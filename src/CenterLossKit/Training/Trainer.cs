@@ -127,13 +127,13 @@ public sealed class Trainer : IDisposable
         _centerOptimizer?.zero_grad();
         parts.Total.backward();
         _optimizer.step();
-        if (_centerOptimizer is not null && Centers is LearnableCenter learnable)
+        if (Centers is LearnableCenter learnable)
         {
             // The centres learn from the center loss itself, not from λ times it.
             if (Options.Lambda > 0)
             {
                 using (no_grad()) learnable.centers.grad!.div_(Options.Lambda);
-                _centerOptimizer.step();
+                _centerOptimizer!.step();
             }
         }
         else Centers.call(features.detach(), y);
