@@ -1,0 +1,39 @@
+namespace NotebookEngine.Display;
+
+/// <summary>A MIME bundle: one rendering of a value per MIME type; text/plain is always present.</summary>
+public sealed record DisplayData(IReadOnlyDictionary<string, string> Data)
+{
+    /// <summary>The text/plain rendering.</summary>
+    public string PlainText => Data["text/plain"];
+
+    /// <summary>The text/html rendering, if there is one.</summary>
+    public string? Html => Data.GetValueOrDefault("text/html");
+
+    /// <summary>A bundle with only text/plain.</summary>
+    public static DisplayData Plain(string text) => new(new Dictionary<string, string> { ["text/plain"] = text });
+}
+
+/// <summary>
+/// Where a running cell's outputs go. The notebook runner turns them into nbformat outputs; the
+/// Jupyter kernel publishes them on iopub. Calls may come from any thread the cell started.
+/// </summary>
+public interface ICellOutput
+{
+    /// <summary>Text written to stdout or stderr (<paramref name="name"/> is "stdout" or "stderr").</summary>
+    void Stream(string name, string text);
+
+    /// <summary>A new displayed value, addressable later by <paramref name="displayId"/>.</summary>
+    void Display(DisplayData data, string displayId);
+
+    /// <summary>Replaces the value shown by an earlier <see cref="Display"/> with the same id.</summary>
+    void UpdateDisplay(DisplayData data, string displayId);
+
+    /// <summary>The value of the cell's trailing expression.</summary>
+    void Result(DisplayData data);
+
+    /// <summary>The cell failed: compile errors, an exception, a timeout or an interrupt.</summary>
+    void Error(CellError error);
+}
+
+/// <summary>A cell failure as Jupyter shows it: name, value and traceback lines.</summary>
+public sealed record CellError(string Name, string Value, IReadOnlyList<string> Traceback);

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Text;
+using Microsoft.Data.Analysis;
+using Microsoft.DotNet.Interactive.Formatting;
+using Plotly.NET;
+
+namespace NotebookEngine.Display;
+
+/// <summary>
+/// Turns values into MIME bundles through Microsoft.DotNet.Interactive.Formatting, with the
+/// engine's own formatters for Plotly.NET charts and DataFrames registered once per process.
+/// </summary>
+public static class Formatters
+{
+    /// <summary>Rows of a DataFrame shown in its HTML table.</summary>
+    public const int DataFrameRows = 20;
+
+    static readonly Lazy<bool> Registered = new(() =>
+    {
+        Formatter.Register<GenericChart>(chart => GenericChart.toChartHTML(chart), "text/html");
+        Formatter.Register<GenericChart>(_ => "Plotly.NET chart", "text/plain");
+        Formatter.SetPreferredMimeTypesFor(typeof(GenericChart), "text/html");
+        Formatter.Register<DataFrame>(DataFrameHtml, "text/html");
+        Formatter.Register<DataFrame>(frame => frame.ToString(), "text/plain");
+        Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), "text/html");
+        return true;
+    });
+
+    /// <summary>text/plain always; text/html when the value's preferred format is HTML.</summary>
+    public static DisplayData Format(object? value)
+    {
+        _ = Registered.Value;
+        if (value is null) return DisplayData.Plain("<null>");
+        var data = new Dictionary<string, string> { ["text/plain"] = value.ToDisplayString("text/plain") };
+        if (!IsScalar(value.GetType()) && Formatter.GetPreferredMimeTypesFor(value.GetType()).Contains("text/html"))
+            data["text/html"] = value.ToDisplayString("text/html");
+        return new DisplayData(data);
+    }
+
+    /// <summary>Numbers, text, dates and enums read best as plain text, as in Jupyter.</summary>
+    static bool IsScalar(Type type) =>
+        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(DateTime) || type == typeof(TimeSpan);
+
+    /// <summary>True for values whose HTML needs plotly.js in the page.</summary>
+    public static bool NeedsPlotly(object? value) => value is GenericChart;
+
+    /// <summary>
+    /// plotly.js as an output of its own, shown once before a session's first chart, so charts work
+    /// offline and a later update of a chart output cannot remove the library.
+    /// </summary>
+    public static DisplayData PlotlyLibrary() => new(new Dictionary<string, string>
+    {
+        ["text/plain"] = $"(plotly.js {Plotly.Version} for the charts below)",
+        // Hiding `define` makes plotly's UMD wrapper set window.Plotly even where require.js is loaded.
+        ["text/html"] = $"<script type=\"text/javascript\">(function(define){{{Plotly.Source}\n}})(undefined);</script>",
+    });
+
+    static string DataFrameHtml(DataFrame frame)
+    {
+        var html = new StringBuilder("<table><thead><tr>");
+        foreach (var column in frame.Columns) html.Append("<th>").Append(WebUtility.HtmlEncode(column.Name)).Append("</th>");
+        html.Append("</tr></thead><tbody>");
+        var shown = Math.Min(frame.Rows.Count, DataFrameRows);
+        for (long row = 0; row < shown; row++)
+        {
+            html.Append("<tr>");
+            foreach (var column in frame.Columns)
+                html.Append("<td>").Append(WebUtility.HtmlEncode(Convert.ToString(column[row], System.Globalization.CultureInfo.InvariantCulture) ?? "")).Append("</td>");
+            html.Append("</tr>");
+        }
+        html.Append("</tbody></table>");
+        var more = frame.Rows.Count > shown ? $", first {shown} shown" : "";
+        html.Append($"<p>{frame.Rows.Count} rows × {frame.Columns.Count} columns{more}</p>");
+        return html.ToString();
+    }
+
+    /// <summary>The plotly.js that Plotly.NET embeds as a resource.</summary>
+    static class Plotly
+    {
+        static readonly string ResourceName = typeof(GenericChart).Assembly.GetManifestResourceNames()
+            .Single(n => n.StartsWith("Plotly.NET.plotly-", StringComparison.Ordinal) && n.EndsWith(".min.js", StringComparison.Ordinal));
+
+        public static readonly string Version = ResourceName["Plotly.NET.plotly-".Length..^".min.js".Length];
+
+        static readonly Lazy<string> Script = new(() =>
+        {
+            using var reader = new StreamReader(typeof(GenericChart).Assembly.GetManifestResourceStream(ResourceName)!);
+            return reader.ReadToEnd();
+        });
+
+        public static string Source => Script.Value;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+
+namespace NotebookEngine.Documents;
+
+/// <summary>One notebook cell, a view over its JSON object.</summary>
+public sealed class Cell(JsonObject node)
+{
+    /// <summary>The cell's JSON object.</summary>
+    public JsonObject Node { get; } = node;
+
+    /// <summary>"code", "markdown" or "raw".</summary>
+    public string CellType => Node["cell_type"]?.GetValue<string>() ?? "raw";
+
+    /// <summary>True for code cells.</summary>
+    public bool IsCode => CellType == "code";
+
+    /// <summary>The cell's metadata object.</summary>
+    public JsonObject Metadata => (JsonObject)(Node["metadata"] ??= new JsonObject());
+
+    /// <summary>The source text; nbformat allows a string or a list of lines, and both read the same.</summary>
+    public string Source
+    {
+        get => Text.Join(Node["source"]);
+        set => Node["source"] = Text.Lines(value);
+    }
+
+    /// <summary>The cell's tags.</summary>
+    public IReadOnlyList<string> Tags =>
+        Metadata["tags"] is JsonArray tags ? tags.Select(t => t!.GetValue<string>()).ToList() : [];
+
+    /// <summary>The outputs array of a code cell.</summary>
+    public JsonArray Outputs => (JsonArray)(Node["outputs"] ??= new JsonArray());
+
+    /// <summary>The execution count of a code cell (null until it runs).</summary>
+    public int? ExecutionCount
+    {
+        get => Node["execution_count"]?.GetValue<int?>();
+        set => Node["execution_count"] = value;
+    }
+
+    /// <summary>A new code cell.</summary>
+    public static Cell Code(string source, params string[] tags)
+    {
+        var cell = new Cell(new JsonObject
+        {
+            ["cell_type"] = "code",
+            ["execution_count"] = null,
+            ["metadata"] = new JsonObject(),
+            ["outputs"] = new JsonArray(),
+        }) { Source = source };
+        if (tags.Length > 0) cell.Metadata["tags"] = new JsonArray(tags.Select(t => (JsonNode)t!).ToArray());
+        return cell;
+    }
+
+    /// <summary>Clears outputs and the execution count, as before a fresh run.</summary>
+    public void ClearOutputs()
+    {
+        Outputs.Clear();
+        ExecutionCount = null;
+    }
+}
+
+/// <summary>nbformat's multi-line strings: one string, or a list of lines each keeping its newline.</summary>
+public static class Text
+{
+    /// <summary>Joins a string or list of strings into one string.</summary>
+    public static string Join(JsonNode? node) => node switch
+    {
+        null => "",
+        JsonArray lines => string.Concat(lines.Select(l => l?.GetValue<string>() ?? "")),
+        _ => node.GetValue<string>(),
+    };
+
+    /// <summary>Splits text into lines that keep their newlines, as Jupyter stores them.</summary>
+    public static JsonArray Lines(string text)
+    {
+        var lines = new JsonArray();
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] != '\n') continue;
+            lines.Add(text[start..(i + 1)]);
+            start = i + 1;
+        }
+        if (start < text.Length) lines.Add(text[start..]);
+        return lines;
+    }
+}

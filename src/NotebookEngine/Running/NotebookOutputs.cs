@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+using NotebookEngine.Display;
+using NotebookEngine.Documents;
+
+namespace NotebookEngine.Running;
+
+/// <summary>
+/// Turns a cell's outputs into nbformat outputs as they happen. Display ids are notebook-wide, as in
+/// Jupyter: an update from a later cell replaces the output of the cell that first showed it.
+/// </summary>
+public sealed class NotebookOutputs
+{
+    readonly Dictionary<string, JsonObject> _displays = [];
+    readonly Lock _lock = new();
+
+    /// <summary>The output sink for <paramref name="cell"/>, whose trailing value gets <paramref name="executionCount"/>.</summary>
+    public ICellOutput For(Cell cell, int executionCount) => new Sink(this, cell.Outputs, executionCount);
+
+    /// <summary>An nbformat data bundle (text values stored as lists of lines, as Jupyter does).</summary>
+    public static JsonObject Bundle(DisplayData data)
+    {
+        var bundle = new JsonObject();
+        foreach (var (mime, value) in data.Data)
+            bundle[mime] = mime.StartsWith("text/", StringComparison.Ordinal) ? Text.Lines(value) : value;
+        return bundle;
+    }
+
+    sealed class Sink(NotebookOutputs owner, JsonArray outputs, int executionCount) : ICellOutput
+    {
+        public void Stream(string name, string text)
+        {
+            lock (owner._lock)
+            {
+                // Consecutive writes to one stream make one output, as Jupyter front ends show them.
+                if (outputs.LastOrDefault() is JsonObject last && (string?)last["output_type"] == "stream" && (string?)last["name"] == name)
+                    last["text"] = Text.Lines(Text.Join(last["text"]) + text);
+                else
+                    outputs.Add(new JsonObject { ["output_type"] = "stream", ["name"] = name, ["text"] = Text.Lines(text) });
+            }
+        }
+
+        public void Display(DisplayData data, string displayId)
+        {
+            var output = new JsonObject { ["output_type"] = "display_data", ["data"] = Bundle(data), ["metadata"] = new JsonObject() };
+            lock (owner._lock)
+            {
+                outputs.Add(output);
+                owner._displays[displayId] = output;
+            }
+        }
+
+        public void UpdateDisplay(DisplayData data, string displayId)
+        {
+            lock (owner._lock)
+                if (owner._displays.TryGetValue(displayId, out var output)) output["data"] = Bundle(data);
+        }
+
+        public void Result(DisplayData data)
+        {
+            lock (owner._lock)
+                outputs.Add(new JsonObject
+                {
+                    ["output_type"] = "execute_result",
+                    ["execution_count"] = executionCount,
+                    ["data"] = Bundle(data),
+                    ["metadata"] = new JsonObject(),
+                });
+        }
+
+        public void Error(CellError error)
+        {
+            lock (owner._lock)
+                outputs.Add(new JsonObject
+                {
+                    ["output_type"] = "error",
+                    ["ename"] = error.Name,
+                    ["evalue"] = error.Value,
+                    ["traceback"] = new JsonArray(error.Traceback.Select(l => (JsonNode)l!).ToArray()),
+                });
+        }
+    }
+}

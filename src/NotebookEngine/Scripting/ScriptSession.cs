@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Scripting;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Scripting;
+using NotebookEngine.Cells;
+using NotebookEngine.Display;
+
+namespace NotebookEngine.Scripting;
+
+/// <summary>How a cell ended.</summary>
+public enum CellStatus
+{
+    /// <summary>Ran to the end.</summary>
+    Ok,
+    /// <summary>A directive, compile or runtime error.</summary>
+    Error,
+    /// <summary>Cancelled after the cell's time limit.</summary>
+    TimedOut,
+    /// <summary>Cancelled on request (a kernel interrupt).</summary>
+    Interrupted,
+}
+
+/// <summary>Settings of a scripting session.</summary>
+public sealed record SessionOptions
+{
+    /// <summary>Folder that relative <c>#r</c> paths start from (the notebook's folder).</summary>
+    public string WorkingDirectory { get; init; } = Environment.CurrentDirectory;
+
+    /// <summary>Where package restores are cached.</summary>
+    public string CacheRoot { get; init; } = PackageRestore.DefaultCacheRoot;
+
+    /// <summary>How long a cancelled cell may take to stop before the session is declared stuck.</summary>
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// One C# scripting session: cells run in order and share variables, types and usings. The
+/// interpreter of the engine — the notebook runner and the Jupyter kernel both drive it, and
+/// it talks to them only through <see cref="ICellOutput"/>.
+/// </summary>
+public sealed class ScriptSession
+{
+    static readonly string[] DefaultImports =
+    [
+        "System", "System.IO", "System.Linq", "System.Text", "System.Threading", "System.Threading.Tasks",
+        "System.Collections.Generic", "Microsoft.DotNet.Interactive.Formatting", "NotebookEngine.Cells",
+    ];
+
+    static readonly HashSet<string> TorchBackends = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "TorchSharp-cpu", "TorchSharp-cuda-linux", "TorchSharp-cuda-windows",
+    };
+
+    readonly SessionOptions _settings;
+    readonly ScriptGlobals _globals = new();
+    readonly PackageRestore _restore;
+    readonly List<PackageRef> _packages = [];
+    readonly List<string> _sources = [];
+    ScriptOptions _options;
+    ScriptState<object>? _state;
+    bool _plotlyShown;
+
+    /// <summary>Starts an empty session.</summary>
+    public ScriptSession(SessionOptions? settings = null)
+    {
+        _settings = settings ?? new SessionOptions();
+        _restore = new PackageRestore(_settings.CacheRoot);
+        _options = ScriptOptions.Default
+            .WithImports(DefaultImports)
+            .AddReferences(typeof(ScriptGlobals).Assembly, typeof(Microsoft.DotNet.Interactive.Formatting.Formatter).Assembly)
+            .WithEmitDebugInformation(true)
+            .WithFileEncoding(System.Text.Encoding.UTF8)
+            .WithLanguageVersion(LanguageVersion.Latest)
+            .WithAllowUnsafe(true);
+    }
+
+    /// <summary>Cells run so far (the execution count of the last one).</summary>
+    public int ExecutionCount { get; private set; }
+
+    /// <summary>True once a cancelled cell failed to stop: its thread still runs, so no further cell may.</summary>
+    public bool IsStuck { get; private set; }
+
+    /// <summary>The session's variables and their current values, for completion and inspection.</summary>
+    public IReadOnlyList<ScriptVariable> Variables => _state?.Variables ?? [];
+
+    /// <summary>The script options cells compile with (imports and references so far).</summary>
+    public ScriptOptions Options => _options;
+
+    /// <summary>The compiled script of the last cell, to continue compilation from (completion).</summary>
+    public Script? LastScript => _state?.Script;
+
+    /// <summary>
+    /// Runs one cell. Outputs go to <paramref name="output"/> as they happen; the cell gets the next
+    /// execution count. A <paramref name="timeout"/> or a cancelled <paramref name="cancellation"/>
+    /// stops the cell at its next loop iteration or block entry.
+    /// </summary>
+    public async Task<CellStatus> ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout = null, CancellationToken cancellation = default)
+    {
+        var count = ++ExecutionCount;
+        if (IsStuck)
+        {
+            output.Error(new CellError("SessionStuck", "an earlier cell could not be stopped and is still running; restart the session", []));
+            return CellStatus.Error;
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        if (timeout is { } limit) stop.CancelAfter(limit);
+        var clock = Stopwatch.StartNew();
+        var run = Task.Factory.StartNew(() => RunAsync(source, count, output, stop.Token), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        await Task.WhenAny(run, Task.Delay(Timeout.Infinite, stop.Token)).ConfigureAwait(false);
+        if (run.IsCompleted && !(stop.IsCancellationRequested && run.Result == CellStatus.Interrupted))
+            return run.Result;
+
+        // Cancelled: give the cell its grace period to reach a check, then report why it stopped.
+        var stopped = await Task.WhenAny(run, Task.Delay(_settings.StopGrace)).ConfigureAwait(false) == run;
+        var timedOut = !cancellation.IsCancellationRequested;
+        var what = timedOut ? $"cell [{count}] did not finish within {timeout!.Value.TotalSeconds:0.###} s and was cancelled" : $"cell [{count}] was interrupted";
+        if (!stopped)
+        {
+            IsStuck = true;
+            what += $"; it did not stop within {_settings.StopGrace.TotalSeconds:0} s, so this session can run no more cells (restart it)";
+        }
+        output.Error(new CellError(timedOut ? "TimeoutError" : "Interrupted", what, [$"{what} (after {clock.Elapsed.TotalSeconds:0.0} s)"]));
+        return timedOut ? CellStatus.TimedOut : CellStatus.Interrupted;
+    }
+
+    async Task<CellStatus> RunAsync(string source, int count, ICellOutput output, CancellationToken stop)
+    {
+        using var capture = ConsoleCapture.Into(output);
+        CellControl.Enter(stop);
+        var display = new Displays.Target(output, FirstChart);
+        Displays.Enter(display);
+        var clock = Stopwatch.StartNew();
+        ParsedCell cell;
+        try
+        {
+            cell = ParsedCell.Parse(source);
+            ApplyDirectives(cell.Directives, output, stop);
+        }
+        catch (DirectiveException e)
+        {
+            output.Error(new CellError("DirectiveError", $"cell [{count}], line {e.Line}: {e.Message}", [$"cell [{count}], line {e.Line}: {e.Message}"]));
+            return CellStatus.Error;
+        }
+        catch (Exception e) when (e is PackageRestoreException or FileNotFoundException or BadImageFormatException or FileLoadException)
+        {
+            var name = e is PackageRestoreException ? "PackageRestoreError" : "AssemblyReferenceError";
+            output.Error(new CellError(name, $"cell [{count}]: {e.Message.Split('\n')[0]}", e.Message.Split('\n')));
+            return CellStatus.Error;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return CellStatus.Interrupted;
+        }
+
+        if (!string.IsNullOrWhiteSpace(cell.Code))
+        {
+            var status = await CompileAndRunAsync(cell.Code, count, display, stop).ConfigureAwait(false);
+            if (status != CellStatus.Ok) return status;
+        }
+        if (cell.Directives.OfType<TimeDirective>().Any())
+            output.Stream("stdout", $"Wall time: {clock.Elapsed.TotalMilliseconds:0.###} ms\n");
+        return CellStatus.Ok;
+    }
+
+    async Task<CellStatus> CompileAndRunAsync(string code, int count, Displays.Target display, CancellationToken stop)
+    {
+        var output = display.Output;
+        // An empty first submission gives every cell the same continue-after-exception path.
+        _state ??= await CSharpScript.RunAsync("", _options, _globals, typeof(ScriptGlobals), stop).ConfigureAwait(false);
+        var options = _options.WithFilePath(Traceback.CellFile(count));
+        var parse = new CSharpParseOptions(LanguageVersion.Latest, kind: SourceCodeKind.Script);
+        var instrumented = Instrumenter.Instrument(code, parse);
+        ScriptState<object> state;
+        try
+        {
+            state = await _state.ContinueWithAsync(instrumented, options, _ => true, stop).ConfigureAwait(false);
+        }
+        catch (CompilationErrorException e)
+        {
+            // Report positions in the cell as written, not as instrumented.
+            var diagnostics = instrumented == code ? e.Diagnostics
+                : _state.Script.ContinueWith(code, options).Compile();
+            output.Error(Traceback.Compilation(count, diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) ? diagnostics : e.Diagnostics));
+            return CellStatus.Error;
+        }
+        _state = state;
+        if (state.Exception is { } exception) return Failed(exception, count, output, stop);
+        if (HasTrailingValue(state.Script.GetCompilation())) Displays.Result(display, state.ReturnValue);
+        return CellStatus.Ok;
+    }
+
+    /// <summary>True if the submission ends in an expression with no semicolon whose type is not void.</summary>
+    static bool HasTrailingValue(Compilation compilation)
+    {
+        var tree = compilation.SyntaxTrees.Single();
+        if (tree.GetRoot() is not CompilationUnitSyntax { Members: [.., GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } last }] })
+            return false;
+        return compilation.GetSemanticModel(tree).GetTypeInfo(last.Expression).Type is { SpecialType: not SpecialType.System_Void };
+    }
+
+    bool FirstChart() => !_plotlyShown && (_plotlyShown = true);
+
+    static CellStatus Failed(Exception exception, int count, ICellOutput output, CancellationToken stop)
+    {
+        if (exception is OperationCanceledException && stop.IsCancellationRequested) return CellStatus.Interrupted;
+        if (exception is TargetInvocationException { InnerException: { } inner }) exception = inner;
+        output.Error(Traceback.Exception(exception));
+        return CellStatus.Error;
+    }
+
+    void ApplyDirectives(IReadOnlyList<Directive> directives, ICellOutput output, CancellationToken stop)
+    {
+        _sources.AddRange(directives.OfType<SourceDirective>().Select(d => d.Source));
+        foreach (var reference in directives.OfType<AssemblyDirective>())
+        {
+            var path = Path.GetFullPath(Path.Combine(_settings.WorkingDirectory, reference.Path));
+            _options = _options.AddReferences(AssemblyHost.LoadFile(path));
+        }
+        var asked = directives.OfType<PackageDirective>().ToList();
+        if (asked.Count == 0) return;
+
+        var report = new List<string>();
+        var toRestore = new List<PackageRef>();
+        foreach (var package in asked)
+        {
+            if (_packages.FirstOrDefault(p => p.Id.Equals(package.Id, StringComparison.OrdinalIgnoreCase)) is { } earlier)
+            {
+                if (package.Version is not null && earlier.Version is not null && package.Version != earlier.Version)
+                    throw new PackageRestoreException($"{package.Id} {earlier.Version} is already loaded in this session; restart it to use {package.Version}");
+                continue;
+            }
+            if (HostProvided(new PackageRef(package.Id, package.Version)) is { } note) report.Add($"{package.Id} {package.Version ?? ""}".TrimEnd() + $": {note}");
+            else toRestore.Add(new PackageRef(package.Id, package.Version));
+        }
+        if (toRestore.Count > 0)
+        {
+            var restored = _restore.Restore([.. _packages.Where(p => HostProvided(p) is null), .. toRestore], _sources, stop);
+            _options = _options.AddReferences(AssemblyHost.Load(restored.SelectMany(p => p.Assemblies), restored.SelectMany(p => p.NativeFolders)));
+            foreach (var package in toRestore)
+            {
+                var version = restored.FirstOrDefault(r => r.Id.Equals(package.Id, StringComparison.OrdinalIgnoreCase))?.Version ?? package.Version;
+                report.Add($"{package.Id} {version}: restored");
+            }
+        }
+        _packages.AddRange(asked.Select(p => new PackageRef(p.Id, p.Version)));
+        output.Display(DisplayData.Plain("Packages: " + string.Join("; ", report)), Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>Why the host satisfies a package without a restore, or null if it does not.</summary>
+    static string? HostProvided(PackageRef package)
+    {
+        if (TorchBackends.Contains(package.Id) && AssemblyHost.HostCarries("TorchSharp"))
+            return $"provided by the host's TorchSharp ({HostBackend()} backend)";
+        if (package.Id.Equals("Plotly.NET.Interactive", StringComparison.OrdinalIgnoreCase))
+            return "not needed: the engine displays Plotly.NET charts itself";
+        if (AssemblyHost.HostCarries(package.Id))
+        {
+            var version = AppDomain.CurrentDomain.Load(new AssemblyName(package.Id))
+                .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0];
+            return $"the host's copy ({version})";
+        }
+        return null;
+    }
+
+    static string HostBackend()
+    {
+        var folders = ((AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        return folders.Any(f => File.Exists(Path.Combine(f, "libtorch_cuda.so")) || File.Exists(Path.Combine(f, "torch_cuda.dll"))) ? "cuda" : "cpu";
+    }
+}
