@@ -31,6 +31,9 @@ public static class AssemblyHost
     /// <summary>True if the host process carries an assembly with this simple name.</summary>
     public static bool HostCarries(string simpleName) => HostNames.Value.Contains(simpleName);
 
+    /// <summary>The host's own copy of the assembly named <paramref name="simpleName"/>.</summary>
+    public static Assembly FromHost(string simpleName) => AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(simpleName));
+
     /// <summary>Makes the assemblies at <paramref name="paths"/> loadable by name, and loads them with what they reference.</summary>
     public static IReadOnlyList<Assembly> Load(IEnumerable<string> paths, IEnumerable<string> nativeFolders)
     {
@@ -62,7 +65,7 @@ public static class AssemblyHost
         if (AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == simple) is { } already)
             assembly = already;
         else if (fromHost)
-            assembly = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(simple));
+            assembly = FromHost(simple);
         else if (Probe.TryGetValue(simple, out var path))
             assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
         else return; // framework facades and optional references: resolved when (if ever) used

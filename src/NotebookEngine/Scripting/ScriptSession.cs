@@ -70,7 +70,9 @@ public sealed class ScriptSession
         _restore = new PackageRestore(_settings.CacheRoot);
         _options = ScriptOptions.Default
             .WithImports(DefaultImports)
-            .AddReferences(typeof(ScriptGlobals).Assembly, typeof(Microsoft.DotNet.Interactive.Formatting.Formatter).Assembly)
+            // The display libraries the engine carries are there without a #r, as in .NET Interactive.
+            .AddReferences(typeof(ScriptGlobals).Assembly, typeof(Microsoft.DotNet.Interactive.Formatting.Formatter).Assembly,
+                typeof(Plotly.NET.GenericChart).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly)
             .WithEmitDebugInformation(true)
             .WithFileEncoding(System.Text.Encoding.UTF8)
             .WithLanguageVersion(LanguageVersion.Latest)
@@ -170,14 +172,15 @@ public sealed class ScriptSession
     {
         var output = display.Output;
         // An empty first submission gives every cell the same continue-after-exception path.
-        _state ??= await CSharpScript.RunAsync("", _options, _globals, typeof(ScriptGlobals), stop).ConfigureAwait(false);
+        _state ??= await CSharpScript.RunAsync("", _options, _globals, typeof(ScriptGlobals)).ConfigureAwait(false);
         var options = _options.WithFilePath(Traceback.CellFile(count));
         var parse = new CSharpParseOptions(LanguageVersion.Latest, kind: SourceCodeKind.Script);
         var instrumented = Instrumenter.Instrument(code, parse);
         ScriptState<object> state;
         try
         {
-            state = await _state.ContinueWithAsync(instrumented, options, _ => true, stop).ConfigureAwait(false);
+            // Not given `stop`: Roslyn would throw on it and lose the state; the inserted checks stop the cell instead.
+            state = await _state.ContinueWithAsync(instrumented, options, _ => true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (CompilationErrorException e)
         {
@@ -233,7 +236,11 @@ public sealed class ScriptSession
                     throw new PackageRestoreException($"{package.Id} {earlier.Version} is already loaded in this session; restart it to use {package.Version}");
                 continue;
             }
-            if (HostProvided(new PackageRef(package.Id, package.Version)) is { } note) report.Add($"{package.Id} {package.Version ?? ""}".TrimEnd() + $": {note}");
+            if (HostProvided(new PackageRef(package.Id, package.Version)) is var (assembly, note))
+            {
+                _options = _options.AddReferences(AssemblyHost.FromHost(assembly));
+                report.Add($"{package.Id} {package.Version ?? ""}".TrimEnd() + $": {note}");
+            }
             else toRestore.Add(new PackageRef(package.Id, package.Version));
         }
         if (toRestore.Count > 0)
@@ -250,20 +257,19 @@ public sealed class ScriptSession
         output.Display(DisplayData.Plain("Packages: " + string.Join("; ", report)), Guid.NewGuid().ToString("N"));
     }
 
-    /// <summary>Why the host satisfies a package without a restore, or null if it does not.</summary>
-    static string? HostProvided(PackageRef package)
+    /// <summary>
+    /// The host assembly that satisfies a package without a restore, and why; null if the package
+    /// must be restored.
+    /// </summary>
+    static (string Assembly, string Note)? HostProvided(PackageRef package)
     {
         if (TorchBackends.Contains(package.Id) && AssemblyHost.HostCarries("TorchSharp"))
-            return $"provided by the host's TorchSharp ({HostBackend()} backend)";
+            return ("TorchSharp", $"provided by the host's TorchSharp ({HostBackend()} backend)");
         if (package.Id.Equals("Plotly.NET.Interactive", StringComparison.OrdinalIgnoreCase))
-            return "not needed: the engine displays Plotly.NET charts itself";
-        if (AssemblyHost.HostCarries(package.Id))
-        {
-            var version = AppDomain.CurrentDomain.Load(new AssemblyName(package.Id))
-                .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0];
-            return $"the host's copy ({version})";
-        }
-        return null;
+            return ("Plotly.NET", "not needed: the engine displays Plotly.NET charts itself");
+        if (!AssemblyHost.HostCarries(package.Id)) return null;
+        var version = AssemblyHost.FromHost(package.Id).GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0];
+        return (package.Id, $"the host's copy ({version})");
     }
 
     static string HostBackend()

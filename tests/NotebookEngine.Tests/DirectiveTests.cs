@@ -1,0 +1,113 @@
+using System.IO.Compression;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using NotebookEngine.Scripting;
+
+namespace NotebookEngine.Tests;
+
+public class DirectiveTests
+{
+    static async Task<RecordingOutput> Run(ScriptSession session, string code, CellStatus expected = CellStatus.Ok)
+    {
+        var output = new RecordingOutput();
+        var status = await session.ExecuteAsync(code, output);
+        Assert.True(expected == status, $"expected {expected}, got {status}: {string.Join("\n", output.Errors.Select(e => e.Value))}");
+        return output;
+    }
+
+    /// <summary>Compiles a one-class library, so tests reference an assembly the host does not carry.</summary>
+    static void CompileLibrary(string path, string assemblyName, string source)
+    {
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p) is "System.Runtime.dll" or "System.Private.CoreLib.dll")
+            .Select(p => MetadataReference.CreateFromFile(p));
+        var compilation = CSharpCompilation.Create(assemblyName, [CSharpSyntaxTree.ParseText(source)], references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var result = compilation.Emit(path);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+    }
+
+    [Fact]
+    public void DirectiveLinesAreParsedAndBlankedSoLineNumbersStay()
+    {
+        var cell = ParsedCell.Parse("#r \"nuget: Humanizer.Core, 2.14.1\"\n#r \"nuget:Newtonsoft.Json\"\n#i \"nuget: /tmp/feed\"\n#r \"lib/x.dll\"\nvar a = 1;");
+        Assert.Equal(
+            [new PackageDirective(1, "Humanizer.Core", "2.14.1"), new PackageDirective(2, "Newtonsoft.Json", null), new SourceDirective(3, "/tmp/feed"), new AssemblyDirective(4, "lib/x.dll")],
+            cell.Directives);
+        Assert.Equal("\n\n\n\nvar a = 1;", cell.Code);
+        var bad = Assert.Throws<DirectiveException>(() => ParsedCell.Parse("var a = 1;\n#r nuget:Foo"));
+        Assert.Equal(2, bad.Line);
+    }
+
+    [Fact]
+    public async Task AnAssemblyPathIsRelativeToTheNotebookFolder()
+    {
+        var folder = TestHost.TempFolder();
+        CompileLibrary(Path.Combine(folder, "lib", "Greeting.dll"), "Greeting", "public static class Greeter { public static string Hello(string n) => \"hello \" + n; }");
+        var session = new ScriptSession(new SessionOptions { WorkingDirectory = folder });
+        Assert.Equal("hello notebook", (await Run(session, "#r \"lib/Greeting.dll\"\nGreeter.Hello(\"notebook\")")).Results.Single().PlainText);
+
+        var missing = await Run(session, "#r \"lib/Nope.dll\"", CellStatus.Error);
+        Assert.Equal("AssemblyReferenceError", missing.Errors.Single().Name);
+        Assert.Contains("Nope.dll", missing.Errors.Single().Value);
+    }
+
+    [Fact]
+    public async Task APackageFromALocalSourceIsRestoredLoadedAndCached()
+    {
+        // A real package in a folder feed named by #i: restored by dotnet restore, loaded, usable.
+        var folder = TestHost.TempFolder();
+        var id = "Csnb.TestGreeting" + Guid.NewGuid().ToString("N")[..8];
+        var dll = Path.Combine(folder, "build", id + ".dll");
+        CompileLibrary(dll, id, "namespace Local { public static class Packaged { public static int Answer => 42; } }");
+        var feed = Path.Combine(folder, "feed");
+        Directory.CreateDirectory(feed);
+        using (var package = ZipFile.Open(Path.Combine(feed, $"{id}.1.0.0.nupkg"), ZipArchiveMode.Create))
+        {
+            package.CreateEntryFromFile(dll, $"lib/net8.0/{id}.dll");
+            using var nuspec = new StreamWriter(package.CreateEntry($"{id}.nuspec").Open());
+            nuspec.Write($"<?xml version=\"1.0\"?><package><metadata><id>{id}</id><version>1.0.0</version><authors>tests</authors><description>test</description></metadata></package>");
+        }
+        var cache = Path.Combine(folder, "cache");
+        var session = new ScriptSession(new SessionOptions { CacheRoot = cache });
+        var output = await Run(session, $"#i \"nuget: {feed}\"\n#r \"nuget: {id}, 1.0.0\"\nLocal.Packaged.Answer");
+        Assert.Equal($"Packages: {id} 1.0.0: restored", output.Events[0].Text);
+        Assert.Equal("42", output.Results.Single().PlainText);
+        Assert.Single(Directory.GetDirectories(Path.Combine(cache, "nuget")));
+        Assert.True(File.Exists(Path.Combine(Directory.GetDirectories(Path.Combine(cache, "nuget"))[0], "restored")));
+
+        var conflict = await Run(session, $"#r \"nuget: {id}, 2.0.0\"", CellStatus.Error);
+        Assert.Contains("already loaded", conflict.Errors.Single().Value);
+    }
+
+    [Fact]
+    public async Task APackageFromNuGetThatTheHostDoesNotCarry()
+    {
+        var session = new ScriptSession(new SessionOptions { CacheRoot = TestHost.TempFolder() });
+        var output = await Run(session, "#r \"nuget: Humanizer.Core, 2.14.1\"\nusing Humanizer;\n\"CenterLossModule\".Humanize()");
+        Assert.Equal("Packages: Humanizer.Core 2.14.1: restored", output.Events[0].Text);
+        Assert.Equal("Center loss module", output.Results.Single().PlainText);
+        Assert.DoesNotContain(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "Humanizer" && a.Location.Contains("/csnb-tests/"));
+    }
+
+    [Fact]
+    public async Task TorchSharpBackendPackagesAreSatisfiedByTheHost()
+    {
+        var session = new ScriptSession(new SessionOptions { CacheRoot = TestHost.TempFolder() });
+        var output = await Run(session, "#r \"nuget: TorchSharp-cuda-linux, 0.107.0\"\n#r \"nuget: Plotly.NET, 4.2.0\"\nusing TorchSharp;\ntorch.arange(4).sum().item<long>()");
+        Assert.Equal("Packages: TorchSharp-cuda-linux 0.107.0: provided by the host's TorchSharp (cpu backend); Plotly.NET 4.2.0: the host's copy (6.0.0)", output.Events[0].Text);
+        Assert.Equal("6", output.Results.Single().PlainText);
+        Assert.Single(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "TorchSharp");
+    }
+
+    [Fact]
+    public async Task AnUnrestorablePackageIsAClearErrorOnItsCell()
+    {
+        var session = new ScriptSession(new SessionOptions { CacheRoot = TestHost.TempFolder() });
+        var output = await Run(session, "#r \"nuget: Csnb.No.Such.Package.Anywhere, 1.0.0\"", CellStatus.Error);
+        Assert.Equal("PackageRestoreError", output.Errors.Single().Name);
+        Assert.Contains("Csnb.No.Such.Package.Anywhere", output.Errors.Single().Value);
+        Assert.Equal("1", (await Run(session, "1")).Results.Single().PlainText);
+    }
+}
