@@ -113,7 +113,7 @@ public static class Languages
         var language =
             (string?)cell.Metadata["polyglot_notebook"]?["kernelName"]
             ?? (string?)cell.Metadata["dotnet_interactive"]?["language"]
-            ?? (string?)notebook.Metadata["polyglot_notebook"]?["defaultKernelName"]
+            ?? (string?)notebook.Metadata["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]
             ?? (string?)notebook.Metadata["kernelspec"]?["language"]
             ?? "csharp";
         return CSharp.Contains(language) ? null : language;

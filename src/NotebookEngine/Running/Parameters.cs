@@ -94,7 +94,7 @@ public static class Parameters
             "bool" => bool.TryParse(text, out var b) ? (b ? "true" : "false") : null,
             _ => SymbolDisplay.FormatLiteral(text, quote: true),
         };
-        return literal ?? throw new ParameterException($"parameter '{parameter.Name}' is a {parameter.Type} (default {parameter.Default}); '{text}' is not a {parameter.Type}");
+        return literal ?? throw new ParameterException($"parameter '{parameter.Name}' must be {parameter.Type}, like its default {parameter.Default}; got '{text}'");
     }
 }
 
