@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using NotebookEngine.Documents;
+
+namespace NotebookEngine.Tests;
+
+/// <summary>The csnb command line, started as a real process.</summary>
+public class CliTests
+{
+    /// <summary>csnb.dll, built by the same configuration as this test assembly.</summary>
+    static readonly string Csnb = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..",
+        "src", "NotebookCli", "bin", Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!), "net10.0", "csnb.dll"));
+
+    static (int Code, string Out, string Err) Cli(params string[] args) => TestHost.Run(Scripting.DotnetHost.Path, [Csnb, .. args]);
+
+    static string Validate(string notebook) => TestHost.Run("/usr/bin/python3",
+        ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", notebook]) switch
+    {
+        (0, var stdout, _) => stdout.Trim(),
+        var (_, _, stderr) => stderr,
+    };
+
+    [Fact]
+    public void HelpListsTheCommandsAndUnknownOptionsExitWithTwo()
+    {
+        var help = Cli("--help");
+        Assert.Equal(0, help.Code);
+        Assert.Contains("run", help.Out);
+        Assert.Contains("export", help.Out);
+        var runHelp = Cli("run", "--help");
+        Assert.Contains("--parameter", runHelp.Out);
+        Assert.Contains("--timeout", runHelp.Out);
+        Assert.DoesNotContain("--in-process", runHelp.Out);
+
+        var unknown = Cli("run", TestHost.Fixture("tour.ipynb"), "--epochs", "1");
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("Unrecognized command or argument '--epochs'", unknown.Err);
+
+        var undeclared = Cli("run", TestHost.Fixture("tour.ipynb"), "-p", "epoch=1");
+        Assert.Equal(2, undeclared.Code);
+        Assert.Contains("parameter 'epoch' is declared by no notebook", undeclared.Err);
+    }
+
+    [Fact]
+    public void RunWritesValidNotebooksAndHtmlAndReportsEachCell()
+    {
+        var folder = TestHost.TempFolder();
+        var input = Directory.CreateDirectory(Path.Combine(folder, "in")).FullName;
+        foreach (var name in new[] { "tour.ipynb", "failing.ipynb" }) File.Copy(TestHost.Fixture(name), Path.Combine(input, name));
+        var output = Path.Combine(folder, "out");
+
+        var (code, stdout, _) = Cli("run", input, "-o", output, "-p", "epochs=2");
+        Assert.Equal(1, code); // one of the two fails
+        Assert.Matches(@"cell +2 \[2\] +[0-9.]+ s  ok", stdout);
+        Assert.Matches(@"cell +1 \[2\] +[0-9.]+ s  error", stdout);
+        Assert.Contains("2 notebook(s): 1 ok, 1 failed", stdout);
+        foreach (var name in new[] { "tour", "failing" })
+        {
+            Assert.Equal("valid", Validate(Path.Combine(output, name + ".ipynb")));
+            Assert.Contains("<pre class=\"source\">", File.ReadAllText(Path.Combine(output, name + ".html")));
+        }
+        var tour = Notebook.Load(Path.Combine(output, "tour.ipynb"));
+        Assert.Equal("epoch 2 of 2", Text.Join(tour.Cells[3].Outputs[1]!["data"]!["text/plain"]));
+        Assert.Empty(Directory.GetFiles(output, "*.tmp"));
+        Assert.Equal(0, Cli("run", Path.Combine(input, "tour.ipynb"), "-o", output).Code);
+    }
+
+    [Fact]
+    public void ANativeCrashIsReportedOnTheCellThatCausedIt()
+    {
+        var output = TestHost.TempFolder();
+        var (code, stdout, stderr) = Cli("run", TestHost.Fixture("crash.ipynb"), "-o", output);
+        Assert.Equal(1, code);
+        Assert.Contains("the notebook process died with exit code 134 (SIGABRT", stdout);
+        Assert.Contains("native abort in a test", stderr);
+        var notebook = Notebook.Load(Path.Combine(output, "crash.ipynb"));
+        Assert.Equal("before\n", Text.Join(notebook.Cells[0].Outputs[0]!["text"]));
+        var died = (JsonObject)notebook.Cells[1].Outputs.Single()!;
+        Assert.Equal("ProcessDied", (string?)died["ename"]);
+        Assert.StartsWith("the notebook process died with exit code 134", (string?)died["evalue"]);
+        Assert.EndsWith("while cell 1 ran", (string?)died["evalue"]);
+        Assert.Contains(((JsonArray)died["traceback"]!).Select(l => (string?)l), l => l!.Contains("native abort in a test"));
+        Assert.Empty(notebook.Cells[2].Outputs);
+        Assert.Equal("valid", Validate(Path.Combine(output, "crash.ipynb")));
+    }
+
+    [Fact]
+    public void AnExportedNotebookRunsAsAFileBasedApp()
+    {
+        var folder = TestHost.TempFolder();
+        var app = Path.Combine(folder, "export.cs");
+        var export = Cli("export", TestHost.Fixture("export.ipynb"), "-o", app);
+        Assert.Equal(0, export.Code);
+        var source = File.ReadAllText(app);
+        Assert.StartsWith("// Exported from export.ipynb. Run: dotnet run export.cs\n#:package Humanizer.Core@2.14.1\n\nusing Humanizer;\nusing System.Text;\n", source);
+        Assert.Contains("// # Export me", source);
+        Assert.Contains("display(pair.A * pair.B);", source);
+        Assert.EndsWith("record Pair(int A, int B);\n\n", source); // types after the top-level statements
+
+        var (code, stdout, stderr) = TestHost.Run(Scripting.DotnetHost.Path, ["run", app], workingDirectory: folder);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal("Humanized name\n6\nshown\nupdated\n", stdout.Replace("\r", ""));
+    }
+}
