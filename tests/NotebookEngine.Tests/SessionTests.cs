@@ -121,7 +121,8 @@ public class SessionTests
     [Fact]
     public async Task AnInterruptStopsACallbackLoopAndACellThatIgnoresItMakesTheSessionStuck()
     {
-        var session = new ScriptSession(new SessionOptions { StopGrace = TimeSpan.FromMilliseconds(500) });
+        var session = new ScriptSession(new SessionOptions { StopGrace = TimeSpan.FromSeconds(2) });
+        await Run(session, "var warm = 1;"); // a cell cannot stop while it compiles; the first compilation is the slow one
         using var interrupt = new CancellationTokenSource(200);
         var (status, output) = await Run(session, "void Step(int i) { Thread.Sleep(5); }\nvar k = 0;\nwhile (true) Step(k++);", cancel: interrupt.Token);
         Assert.Equal(CellStatus.Interrupted, status);
@@ -129,7 +130,7 @@ public class SessionTests
 
         // A single blocking call has no check to stop at: the session reports itself stuck.
         using var second = new CancellationTokenSource(200);
-        var stuck = await Run(session, "Thread.Sleep(3000)", cancel: second.Token);
+        var stuck = await Run(session, "Thread.Sleep(8000)", cancel: second.Token);
         Assert.Equal(CellStatus.Interrupted, stuck.Status);
         Assert.Contains("did not stop within", stuck.Output.Errors.Single().Value);
         Assert.True(session.IsStuck);
