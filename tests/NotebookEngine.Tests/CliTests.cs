@@ -7,12 +7,11 @@ namespace NotebookEngine.Tests;
 public class CliTests
 {
     /// <summary>csnb.dll, built by the same configuration as this test assembly.</summary>
-    static readonly string Csnb = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..",
-        "src", "NotebookCli", "bin", Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!), "net10.0", "csnb.dll"));
+    static readonly string Csnb = TestHost.BuiltProgram("NotebookCli", "csnb");
 
     static (int Code, string Out, string Err) Cli(params string[] args) => TestHost.Run(Scripting.DotnetHost.Path, [Csnb, .. args]);
 
-    static string Validate(string notebook) => TestHost.Run("/usr/bin/python3",
+    internal static string Validate(string notebook) => TestHost.Run("/usr/bin/python3",
         ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", notebook]) switch
     {
         (0, var stdout, _) => stdout.Trim(),

@@ -19,13 +19,19 @@ static class TestHost
         return folder;
     }
 
+    /// <summary>The built program <paramref name="assembly"/>.dll of project src/<paramref name="project"/>, same configuration as the tests.</summary>
+    public static string BuiltProgram(string project, string assembly) => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..",
+        "src", project, "bin", Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!), "net10.0", assembly + ".dll"));
+
     /// <summary>A fixture notebook copied into the test output folder.</summary>
     public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Notebooks", name);
 
     /// <summary>Runs a program to its end and returns exit code, stdout and stderr.</summary>
-    public static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, string? workingDirectory = null, int timeoutSeconds = 300)
+    public static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, string? workingDirectory = null, int timeoutSeconds = 300,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

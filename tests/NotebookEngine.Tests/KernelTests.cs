@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+using NotebookEngine.Documents;
+using NotebookEngine.Running;
+
+namespace NotebookEngine.Tests;
+
+/// <summary>The kernel driven by Debian's real Jupyter client (jupyter_client, nbclient, nbconvert).</summary>
+public class KernelTests
+{
+    static readonly string Kernel = TestHost.BuiltProgram("NotebookKernel", "csnb-kernel");
+
+    /// <summary>Registers the kernel in a private Jupyter data folder; returns the environment that finds it.</summary>
+    static Dictionary<string, string> Install(string name)
+    {
+        var data = TestHost.TempFolder();
+        var (code, stdout, stderr) = TestHost.Run(Scripting.DotnetHost.Path, [Kernel, "install", "--name", name, "--data-dir", data]);
+        Assert.True(code == 0, stdout + stderr);
+        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(data, "kernels", name, "kernel.json")))!;
+        Assert.Equal("message", (string?)spec["interrupt_mode"]);
+        Assert.Equal("C# (csnb)", (string?)spec["display_name"]);
+        return new Dictionary<string, string> { ["JUPYTER_PATH"] = data, ["JUPYTER_DATA_DIR"] = data };
+    }
+
+    [Fact]
+    public void TheKernelServesJupyterClientThroughErrorsInterruptsForgeriesAndShutdown()
+    {
+        var environment = Install("csnb-checks");
+        var (code, stdout, stderr) = TestHost.Run("/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Kernel", "kernel_checks.py"), "csnb-checks"],
+            timeoutSeconds: 240, environment: environment);
+        Assert.True(code == 0, stderr);
+        var found = JsonNode.Parse(stdout)!;
+        string Json(string key) => found[key]!.ToJsonString();
+
+        Assert.Equal("""["ok",1,["2"]]""", Json("first"));
+        Assert.Equal("""["error","System.InvalidOperationException","boom (cell [2], line 1)"]""", Json("error_reply"));
+        Assert.Equal("""["System.InvalidOperationException"]""", Json("error_iopub"));
+        Assert.Equal("""["ok",["2"]]""", Json("after_error"));
+        Assert.Equal("""["error","Interrupted"]""", Json("interrupted"));
+        Assert.Equal("""["ok",["True"]]""", Json("after_interrupt"));
+        Assert.Equal("""["ok",["2"],false]""", Json("after_forged")); // the forged Add(99) never ran, and got no reply
+        Assert.Contains("dropped a message: invalid signature", stderr);
+        Assert.Equal("""["Add","AddRange"]""", found["complete_member"]!["matches"]!.ToJsonString());
+        Assert.Equal(8, (int)found["complete_member"]!["cursor_start"]!);
+        Assert.Equal("""["numbers"]""", found["complete_variable"]!["matches"]!.ToJsonString());
+        Assert.Equal("incomplete", (string?)found["is_complete_open"]);
+        Assert.Equal("complete", (string?)found["is_complete_done"]);
+        Assert.True((bool)found["inspect"]![0]!);
+        Assert.Equal("Field: System.Collections.Generic.List<int> numbers", (string?)found["inspect"]![1]);
+        Assert.Equal(0, (int)found["exit_code"]!);
+        Assert.False((bool)found["process_left"]!);
+    }
+
+    [Fact]
+    public async Task JupyterExecutesNotebooksExactlyAsTheHeadlessRunnerDoes()
+    {
+        var environment = Install("csnb-nbconvert");
+        foreach (var fixture in new[] { "tour.ipynb", "failing.ipynb" })
+        {
+            var folder = TestHost.TempFolder();
+            File.Copy(TestHost.Fixture(fixture), Path.Combine(folder, fixture));
+            var (code, _, stderr) = TestHost.Run("/usr/bin/python3",
+                ["-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--ExecutePreprocessor.timeout=120",
+                 "--ExecutePreprocessor.kernel_name=csnb-nbconvert", "--output", "jupyter.ipynb", fixture],
+                workingDirectory: folder, timeoutSeconds: 240, environment: environment);
+            Assert.True(code == 0, stderr);
+            var jupyter = Notebook.Load(Path.Combine(folder, "jupyter.ipynb"));
+            Assert.Equal("valid", CliTests.Validate(Path.Combine(folder, "jupyter.ipynb")));
+
+            var options = new RunOptions { ContinueOnError = true };
+            var runner = (await NotebookRunner.RunAsync(NotebookRunner.Prepare(Notebook.Load(TestHost.Fixture(fixture)), options), options)).Notebook;
+            Assert.Equal("csharp", (string?)jupyter.Metadata["language_info"]?["name"]);
+            Assert.Equal(runner.Cells.Count, jupyter.Cells.Count);
+            for (var i = 0; i < runner.Cells.Count; i++)
+            {
+                Assert.Equal(runner.Cells[i].ExecutionCount, jupyter.Cells[i].ExecutionCount);
+                Assert.True(JsonNode.DeepEquals(runner.Cells[i].Outputs, jupyter.Cells[i].Outputs),
+                    $"{fixture} cell {i}:\n runner  {runner.Cells[i].Outputs.ToJsonString()}\n jupyter {jupyter.Cells[i].Outputs.ToJsonString()}");
+            }
+        }
+    }
+
+    [Fact]
+    public void UninstallRemovesTheRegistration()
+    {
+        var environment = Install("csnb-gone");
+        var uninstall = TestHost.Run(Scripting.DotnetHost.Path, [Kernel, "uninstall", "--name", "csnb-gone", "--data-dir", environment["JUPYTER_PATH"]]);
+        Assert.Equal(0, uninstall.Code);
+        Assert.False(Directory.Exists(Path.Combine(environment["JUPYTER_PATH"], "kernels", "csnb-gone")));
+        Assert.Equal(1, TestHost.Run(Scripting.DotnetHost.Path, [Kernel, "uninstall", "--name", "csnb-gone", "--data-dir", environment["JUPYTER_PATH"]]).Code);
+    }
+}
