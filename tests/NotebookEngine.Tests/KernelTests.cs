@@ -31,6 +31,7 @@ public class KernelTests
         var found = JsonNode.Parse(stdout)!;
         string Json(string key) => found[key]!.ToJsonString();
 
+        Assert.True((bool)found["heartbeat"]!);
         Assert.Equal("""["ok",1,["2"]]""", Json("first"));
         Assert.Equal("""["error","System.InvalidOperationException","boom (cell [2], line 1)"]""", Json("error_reply"));
         Assert.Equal("""["System.InvalidOperationException"]""", Json("error_iopub"));

@@ -42,6 +42,8 @@ def main():
     client.start_channels()
     client.wait_for_ready(timeout=60)
     found["ready_seconds"] = round(time.monotonic() - started, 2)
+    time.sleep(1.5)  # longer than the heart channel's time_to_dead
+    found["heartbeat"] = client.hb_channel.is_beating()
     process = km.provisioner.process
 
     reply, outputs = run(client, "1 + 1")
