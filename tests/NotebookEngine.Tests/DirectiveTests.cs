@@ -54,6 +54,23 @@ public class DirectiveTests
     }
 
     [Fact]
+    public async Task AProjectReferenceIsBuiltAndItsAssemblyLoaded()
+    {
+        var folder = TestHost.TempFolder();
+        var project = Directory.CreateDirectory(Path.Combine(folder, "Shapes")).FullName;
+        File.WriteAllText(Path.Combine(project, "Shapes.csproj"),
+            "<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup></Project>");
+        File.WriteAllText(Path.Combine(project, "Square.cs"), "namespace Shapes; public static class Square { public static int Area(int side) => side * side; }");
+        var session = new ScriptSession(new SessionOptions { WorkingDirectory = folder });
+        Assert.Equal("49", (await Run(session, "#r \"Shapes/Shapes.csproj\"\nShapes.Square.Area(7)")).Results.Single().PlainText);
+
+        File.WriteAllText(Path.Combine(project, "Square.cs"), "namespace Shapes; public static class Square { public static int Area(int side) => side * ; }");
+        var broken = await Run(new ScriptSession(new SessionOptions { WorkingDirectory = folder }), "#r \"Shapes/Shapes.csproj\"", CellStatus.Error);
+        Assert.Equal("ProjectBuildError", broken.Errors.Single().Name);
+        Assert.True(string.Join("\n", broken.Errors.Single().Traceback).Contains("Square.cs(1,91): error CS1525"), string.Join("\n", broken.Errors.Single().Traceback));
+    }
+
+    [Fact]
     public async Task APackageFromALocalSourceIsRestoredLoadedAndCached()
     {
         // A real package in a folder feed named by #i: restored by dotnet restore, loaded, usable.

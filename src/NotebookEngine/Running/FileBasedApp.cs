@@ -83,6 +83,8 @@ public static class FileBasedApp
     {
         PackageDirective package => $"#:package {package.Id}@{package.Version ?? "*"}",
         SourceDirective source => $"#:property RestoreAdditionalProjectSources={source.Source}",
+        AssemblyDirective { Path: var path } when ProjectBuild.IsProject(path) =>
+            $"#:project {Path.GetRelativePath(outputFolder, Path.GetFullPath(Path.Combine(notebookFolder, path)))}",
         AssemblyDirective assembly => ProjectOf(Path.GetFullPath(Path.Combine(notebookFolder, assembly.Path))) is { } project
             ? $"#:project {Path.GetRelativePath(outputFolder, project)}"
             : $"// #r \"{assembly.Path}\": a file-based app cannot reference an assembly file; reference its project with #:project",

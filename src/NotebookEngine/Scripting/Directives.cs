@@ -8,7 +8,7 @@ public abstract record Directive(int Line);
 /// <summary><c>#r "nuget: Name, Version"</c>; no version means the newest stable one.</summary>
 public sealed record PackageDirective(int Line, string Id, string? Version) : Directive(Line);
 
-/// <summary><c>#r "path/to/assembly.dll"</c>, relative to the notebook's folder.</summary>
+/// <summary><c>#r "path/to/assembly.dll"</c> or <c>#r "path/to/Project.csproj"</c>, relative to the notebook's folder.</summary>
 public sealed record AssemblyDirective(int Line, string Path) : Directive(Line);
 
 /// <summary><c>#i "nuget: source"</c>: a package source for later restores.</summary>

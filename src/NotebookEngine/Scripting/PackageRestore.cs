@@ -56,29 +56,9 @@ public sealed class PackageRestore(string cacheRoot)
 
     static void RunRestore(string folder, CancellationToken cancellation)
     {
-        var start = new ProcessStartInfo(DotnetHost.Path)
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
         // The cache folder must not pick up build settings of whatever folder tree it sits in.
-        foreach (var arg in new[] { "restore", "packages.csproj", "-nologo", "-p:ImportDirectoryBuildProps=false", "-p:ImportDirectoryPackagesProps=false" })
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellation);
-        var stderr = process.StandardError.ReadToEndAsync(cancellation);
-        try { process.WaitForExitAsync(cancellation).GetAwaiter().GetResult(); }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        if (process.ExitCode == 0) return;
-        var errors = (stdout.Result + stderr.Result).Split('\n')
-            .Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase))
-            .Select(l => l.Trim()).Distinct().ToList();
-        throw new PackageRestoreException(errors.Count > 0 ? string.Join('\n', errors) : $"dotnet restore exited with code {process.ExitCode}");
+        var (code, output) = DotnetHost.Run(["restore", "packages.csproj", "-nologo", "-p:ImportDirectoryBuildProps=false", "-p:ImportDirectoryPackagesProps=false"], folder, cancellation);
+        if (code != 0) throw new PackageRestoreException(DotnetHost.Errors(output, code));
     }
 
     static IReadOnlyList<RestoredPackage> ReadAssets(string assetsPath)
@@ -112,10 +92,34 @@ public sealed class PackageRestore(string cacheRoot)
 /// <summary>A restore failed; the message holds NuGet's error lines.</summary>
 public sealed class PackageRestoreException(string message) : Exception(message);
 
-/// <summary>The dotnet executable running this process, or the one on PATH.</summary>
+/// <summary>The dotnet executable running this process, or the one on PATH, and a way to run it.</summary>
 public static class DotnetHost
 {
     /// <summary>Full path of dotnet when this process is dotnet itself; otherwise "dotnet".</summary>
     public static string Path =>
         Environment.ProcessPath is { } self && System.IO.Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+
+    /// <summary>Runs dotnet with <paramref name="args"/> in <paramref name="folder"/>; returns the exit code and all output. Cancelling kills it.</summary>
+    public static (int ExitCode, string Output) Run(IEnumerable<string> args, string folder, CancellationToken cancellation)
+    {
+        var start = new ProcessStartInfo(Path) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try { process.WaitForExitAsync(cancellation).GetAwaiter().GetResult(); }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    /// <summary>The error lines of a failed dotnet command, or its exit code if it printed none.</summary>
+    public static string Errors(string output, int exitCode)
+    {
+        var errors = output.Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Select(l => l.Trim()).Distinct().ToList();
+        return errors.Count > 0 ? string.Join('\n', errors) : $"dotnet exited with code {exitCode}";
+    }
 }

@@ -147,9 +147,9 @@ public sealed class ScriptSession
             output.Error(new CellError("DirectiveError", $"cell [{count}], line {e.Line}: {e.Message}", [$"cell [{count}], line {e.Line}: {e.Message}"]));
             return CellStatus.Error;
         }
-        catch (Exception e) when (e is PackageRestoreException or FileNotFoundException or BadImageFormatException or FileLoadException)
+        catch (Exception e) when (e is PackageRestoreException or ProjectBuildException or FileNotFoundException or BadImageFormatException or FileLoadException)
         {
-            var name = e is PackageRestoreException ? "PackageRestoreError" : "AssemblyReferenceError";
+            var name = e switch { PackageRestoreException => "PackageRestoreError", ProjectBuildException => "ProjectBuildError", _ => "AssemblyReferenceError" };
             output.Error(new CellError(name, $"cell [{count}]: {e.Message.Split('\n')[0]}", e.Message.Split('\n')));
             return CellStatus.Error;
         }
@@ -221,6 +221,7 @@ public sealed class ScriptSession
         foreach (var reference in directives.OfType<AssemblyDirective>())
         {
             var path = Path.GetFullPath(Path.Combine(_settings.WorkingDirectory, reference.Path));
+            if (ProjectBuild.IsProject(path)) path = ProjectBuild.Build(path, stop);
             _options = _options.AddReferences(AssemblyHost.LoadFile(path));
         }
         var asked = directives.OfType<PackageDirective>().ToList();
