@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CenterLossKit.Charts;
+using CenterLossKit.Data;
 using CenterLossKit.Evaluation;
 using CenterLossKit.Training;
 
@@ -46,6 +47,21 @@ public class ChartTests
         Assert.Equal(3, Regex.Matches(html, "\"method\":\"restyle\"").Count);
         Assert.Contains("\"active\":2", html);
         Assert.Contains("\"x\":[3.0]", html);
+    }
+
+    [Fact]
+    public void An_image_grid_places_each_image_in_its_cell_with_a_gap()
+    {
+        // Three 2×2 images; two per row; 2-pixel gaps, so the mosaic is 8 wide and 8 high.
+        var set = new ImageSet("tiny", [1, 2, 3, 4, 10, 20, 30, 40, 100, 101, 102, 103], [0, 1, 2], 2, 2, ["a", "b", "c"]);
+        var json = Plotly.NET.GenericChart.toJson(FeatureCharts.Images(set, [2, 0, 1], columns: 2));
+        var z = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("data")[0].GetProperty("z");
+        double At(int y, int x) => z[y][x].GetDouble();
+        Assert.Equal(8, z.GetArrayLength());
+        Assert.Equal([100, 101, 0, 0, 1, 2, 0, 0], Enumerable.Range(0, 8).Select(x => At(0, x)));
+        Assert.Equal([102, 103, 0, 0, 3, 4, 0, 0], Enumerable.Range(0, 8).Select(x => At(1, x)));
+        Assert.Equal([10, 20, 0, 0, 0, 0, 0, 0], Enumerable.Range(0, 8).Select(x => At(4, x)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FeatureCharts.Images(set, [3]));
     }
 
     [Fact]

@@ -46,6 +46,16 @@ public class RejectionTests
     }
 
     [Fact]
+    public void Float32_features_give_the_same_thresholds()
+    {
+        // The trained networks give float32 features; the quantile must not depend on that.
+        var features = tensor(new float[] { 0, 1, 0, 2, 0, 3, 0, 4 }, [4, 2]);
+        var centers = zeros(1, 2);
+        using var rejector = OutsiderRejector.Fit(features, zeros(4, ScalarType.Int64), centers, acceptRate: 0.5);
+        Expect.Close([2.5], tensor(rejector.Thresholds), 1e-6); // median of 1..4
+    }
+
+    [Fact]
     public void Compactness_is_intra_class_distance_over_distance_between_centres()
     {
         // Two classes: points at distance 1 from centres (0,0) and (4,0) → intra 1, inter 4.

@@ -73,6 +73,28 @@ public class TrainerTests
     }
 
     [Fact]
+    public void The_model_store_trains_once_per_settings_and_loads_after()
+    {
+        var folder = Directory.CreateTempSubdirectory("store-").FullName;
+        try
+        {
+            var train = Data.Train.Take(10);
+            var options = Quick with { Epochs = 1 };
+            var steps = 0;
+            using var first = ModelStore.GetOrTrain(folder, "run", () => new SmallNet(), options, train, null, CPU, _ => steps++);
+            Assert.Equal(5, steps); // 100 images, batch 32: four steps and the end of the epoch
+            using var second = ModelStore.GetOrTrain(folder, "run", () => new SmallNet(), options, train, null, CPU, _ => steps++);
+            Assert.Equal(5, steps); // loaded, not trained
+            Assert.Equal(Weights(first), Weights(second));
+            Assert.Equal(first.Records, second.Records);
+
+            using var other = ModelStore.GetOrTrain(folder, "run", () => new SmallNet(), options with { Lambda = 0 }, train, null, CPU);
+            Assert.Equal(2, Directory.GetFiles(folder).Length); // other settings, another file
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    [Fact]
     public void A_checkpoint_round_trips_and_a_bad_one_leaves_the_trainer_untouched()
     {
         var folder = Directory.CreateTempSubdirectory("ckpt-").FullName;

@@ -1,3 +1,4 @@
+using CenterLossKit.Data;
 using CenterLossKit.Evaluation;
 using CenterLossKit.Training;
 using Plotly.NET;
@@ -25,6 +26,35 @@ public static class FeatureCharts
         var traces = ClassTraces(features, dim, labels, classNames).ToList();
         if (centers is not null) traces.Add(CenterTrace(centers, dim));
         return WithLayout(Chart.Combine(traces).WithSize(620, 560), ("title", Title(title)));
+    }
+
+    /// <summary>
+    /// Images of <paramref name="set"/> in a grid, <paramref name="columns"/> per row, as one
+    /// grayscale heatmap (white strokes on black, as the datasets store them).
+    /// </summary>
+    public static GenericChart Images(ImageSet set, IReadOnlyList<int> indices, int columns = 10, string title = "images")
+    {
+        if (indices.Count == 0) throw new ArgumentException("no images to show", nameof(indices));
+        if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, "must be at least 1");
+        foreach (var index in indices)
+            if (index < 0 || index >= set.Count) throw new ArgumentOutOfRangeException(nameof(indices), index, $"{set.Name} has {set.Count} images");
+        const int gap = 2;
+        int rows = (indices.Count + columns - 1) / columns, height = rows * (set.Rows + gap), width = columns * (set.Cols + gap);
+        var mosaic = new double[height][];
+        for (int y = 0; y < height; y++) mosaic[y] = new double[width];
+        for (int k = 0; k < indices.Count; k++)
+        {
+            var pixels = set.Pixels(indices[k]);
+            int top = k / columns * (set.Rows + gap), left = k % columns * (set.Cols + gap);
+            for (int y = 0; y < set.Rows; y++)
+                for (int x = 0; x < set.Cols; x++)
+                    mosaic[top + y][left + x] = pixels[y * set.Cols + x];
+        }
+        var chart = Chart.Heatmap<double, int, int, string>(mosaic, ColorScale: StyleParam.Colorscale.Greys, ShowScale: false)
+            .WithSize(Math.Min(1100, width * 3 + 80), Math.Min(900, height * 3 + 100));
+        var hidden = new Dictionary<string, object> { ["visible"] = false };
+        return WithLayout(chart, ("title", Title(title)), ("xaxis", hidden),
+            ("yaxis", new Dictionary<string, object> { ["visible"] = false, ["autorange"] = "reversed", ["scaleanchor"] = "x" }));
     }
 
     /// <summary>Two charts next to each other (e.g. softmax only vs with center loss).</summary>

@@ -43,7 +43,7 @@ public sealed class OutsiderRejector : IDisposable
         {
             var mine = distances.masked_select(labels.eq(i));
             if (mine.shape[0] == 0) throw new ArgumentException($"class {i} has no training sample to fit its threshold", nameof(trainLabels));
-            thresholds[i] = mine.quantile(acceptRate);
+            thresholds[i] = mine.to(ScalarType.Float64).quantile(acceptRate); // quantile wants q and input of one dtype
         }
         var fitted = stack(thresholds).to(centers.dtype).DetachFromDisposeScope();
         return new OutsiderRejector(centers.detach().clone().DetachFromDisposeScope(), fitted, acceptRate);

@@ -83,6 +83,15 @@ public sealed record TrainProgress(int Epoch, int Epochs, int Step, int Steps, E
 {
     /// <summary>Fraction of the whole run done, in [0, 1].</summary>
     public double Fraction => ((Epoch - 1) * (double)Steps + Step) / ((double)Epochs * Steps);
+
+    /// <summary>One line for a progress display: where training is and, after an epoch, how it went.</summary>
+    public override string ToString()
+    {
+        var line = FormattableString.Invariant($"epoch {Epoch}/{Epochs}, step {Step}/{Steps} ({Fraction:P0})");
+        return Completed is { } done
+            ? line + FormattableString.Invariant($": loss {done.Total:0.000}, train accuracy {done.TrainAccuracy:0.000}, test accuracy {done.TestAccuracy:0.000}")
+            : line;
+    }
 }
 
 /// <summary>Features of the same test images after one epoch, for the animation.</summary>
