@@ -2,6 +2,7 @@ using CenterLossKit.Data;
 using CenterLossKit.Evaluation;
 using CenterLossKit.Training;
 using Plotly.NET;
+using static TorchSharp.torch;
 using Plotly.NET.CSharp;
 using Chart = Plotly.NET.CSharp.Chart;
 
@@ -57,9 +58,24 @@ public static class FeatureCharts
             ("yaxis", new Dictionary<string, object> { ["visible"] = false, ["autorange"] = "reversed", ["scaleanchor"] = "x" }));
     }
 
+    /// <summary>The features (N, D) of a network on the device, coloured by labels (N), with centres (C, D) if given.</summary>
+    public static GenericChart Scatter(Tensor features, Tensor labels, IReadOnlyList<string> classNames, Tensor? centers = null, string title = "features") =>
+        Scatter(Floats(features), (int)features.shape[1], labels.cpu().to(ScalarType.Byte).data<byte>().ToArray(), classNames,
+            centers is null ? null : Floats(centers), title);
+
     /// <summary>Two charts next to each other (e.g. softmax only vs with center loss).</summary>
     public static GenericChart SideBySide(GenericChart left, GenericChart right, string leftTitle, string rightTitle) =>
-        Chart.Grid([left, right], 1, 2, SubPlotTitles: new[] { leftTitle, rightTitle }).WithSize(1200, 560);
+        Grid([left, right], 2, [leftTitle, rightTitle]);
+
+    /// <summary>Charts in rows of <paramref name="columns"/>, each under its title.</summary>
+    public static GenericChart Grid(IReadOnlyList<GenericChart> charts, int columns, IReadOnlyList<string> titles)
+    {
+        if (charts.Count == 0 || titles.Count != charts.Count) throw new ArgumentException($"need one title per chart: {charts.Count} charts, {titles.Count} titles", nameof(titles));
+        var rows = (charts.Count + columns - 1) / columns;
+        return Chart.Grid(charts, rows, columns, SubPlotTitles: titles.ToArray()).WithSize(600 * columns, 560 * rows);
+    }
+
+    static float[] Floats(Tensor tensor) => tensor.detach().cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
 
     /// <summary>
     /// Features over the epochs: one group of traces per snapshot and a slider that shows one epoch

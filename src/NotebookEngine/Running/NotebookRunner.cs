@@ -68,11 +68,16 @@ public static class NotebookRunner
         return copy;
     }
 
-    /// <summary>Runs a prepared notebook (see <see cref="Prepare"/>); outputs go into it.</summary>
-    public static async Task<NotebookResult> RunAsync(Notebook prepared, RunOptions options, CancellationToken cancellation = default)
+    /// <summary>Runs a prepared notebook (see <see cref="Prepare"/>) in a new session; outputs go into it.</summary>
+    public static Task<NotebookResult> RunAsync(Notebook prepared, RunOptions options, CancellationToken cancellation = default)
     {
         var folder = prepared.Path is { } path ? Path.GetDirectoryName(Path.GetFullPath(path))! : Environment.CurrentDirectory;
-        var session = new ScriptSession((options.Session ?? new SessionOptions()) with { WorkingDirectory = folder });
+        return RunAsync(prepared, options, new ScriptSession((options.Session ?? new SessionOptions()) with { WorkingDirectory = folder }), cancellation);
+    }
+
+    /// <summary>Runs a prepared notebook in <paramref name="session"/>, which stays usable afterwards (to read the notebook's variables).</summary>
+    public static async Task<NotebookResult> RunAsync(Notebook prepared, RunOptions options, ScriptSession session, CancellationToken cancellation = default)
+    {
         var outputs = new NotebookOutputs();
         var reports = new List<CellReport>();
         for (var index = 0; index < prepared.Cells.Count; index++)
