@@ -74,6 +74,9 @@ public class SessionTests
         Assert.Contains("<td>119</td>", frame.Html);       // row 20 shown
         Assert.DoesNotContain("<td>120</td>", frame.Html); // row 21 not
         Assert.Contains("25 rows × 1 columns, first 20 shown", frame.Html);
+        var doubles = (await Run(session, "new Microsoft.Data.Analysis.DataFrame(new Microsoft.Data.Analysis.DoubleDataFrameColumn(\"x\", new[] { 1.0 / 3, 2.5 }))")).Output.Results.Single();
+        Assert.Equal("       x\n0.333333\n     2.5\n2 rows × 1 columns", doubles.PlainText); // six significant digits, right-aligned
+        Assert.Contains("<td>0.333333</td>", doubles.Html);
         Assert.Null((await Run(session, "42")).Output.Results.Single().Html); // numbers stay plain
     }
 

@@ -21,7 +21,7 @@ public static class Formatters
         Formatter.Register<GenericChart>(_ => "Plotly.NET chart", "text/plain");
         Formatter.SetPreferredMimeTypesFor(typeof(GenericChart), "text/html");
         Formatter.Register<DataFrame>(DataFrameHtml, "text/html");
-        Formatter.Register<DataFrame>(frame => frame.ToString(), "text/plain");
+        Formatter.Register<DataFrame>(DataFramePlain, "text/plain");
         Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), "text/html");
         return true;
     });
@@ -57,22 +57,46 @@ public static class Formatters
 
     static string DataFrameHtml(DataFrame frame)
     {
+        var (names, rows) = Cells(frame);
         var html = new StringBuilder("<table><thead><tr>");
-        foreach (var column in frame.Columns) html.Append("<th>").Append(WebUtility.HtmlEncode(column.Name)).Append("</th>");
+        foreach (var name in names) html.Append("<th>").Append(WebUtility.HtmlEncode(name)).Append("</th>");
         html.Append("</tr></thead><tbody>");
-        var shown = Math.Min(frame.Rows.Count, DataFrameRows);
-        for (long row = 0; row < shown; row++)
+        foreach (var row in rows)
         {
             html.Append("<tr>");
-            foreach (var column in frame.Columns)
-                html.Append("<td>").Append(WebUtility.HtmlEncode(Convert.ToString(column[row], System.Globalization.CultureInfo.InvariantCulture) ?? "")).Append("</td>");
+            foreach (var cell in row) html.Append("<td>").Append(WebUtility.HtmlEncode(cell)).Append("</td>");
             html.Append("</tr>");
         }
         html.Append("</tbody></table>");
-        var more = frame.Rows.Count > shown ? $", first {shown} shown" : "";
-        html.Append($"<p>{frame.Rows.Count} rows × {frame.Columns.Count} columns{more}</p>");
-        return html.ToString();
+        return html.Append($"<p>{Shape(frame, rows.Count)}</p>").ToString();
     }
+
+    static string DataFramePlain(DataFrame frame)
+    {
+        var (names, rows) = Cells(frame);
+        var widths = names.Select((n, c) => rows.Select(r => r[c].Length).Append(n.Length).Max()).ToList();
+        string Line(IEnumerable<string> cells) => string.Join("  ", cells.Select((v, c) => v.PadLeft(widths[c]))).TrimEnd();
+        return string.Join('\n', rows.Select(Line).Prepend(Line(names)).Append(Shape(frame, rows.Count)));
+    }
+
+    /// <summary>Column names and the first rows' values as text; numbers to six significant digits.</summary>
+    static (List<string> Names, List<string[]> Rows) Cells(DataFrame frame)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        string Text(object? value) => value switch
+        {
+            null => "",
+            double d => d.ToString("G6", culture),
+            float f => f.ToString("G6", culture),
+            _ => Convert.ToString(value, culture) ?? "",
+        };
+        var shown = (int)Math.Min(frame.Rows.Count, DataFrameRows);
+        var rows = Enumerable.Range(0, shown).Select(r => frame.Columns.Select(c => Text(c[r])).ToArray()).ToList();
+        return (frame.Columns.Select(c => c.Name).ToList(), rows);
+    }
+
+    static string Shape(DataFrame frame, int shown) =>
+        $"{frame.Rows.Count} rows × {frame.Columns.Count} columns" + (frame.Rows.Count > shown ? $", first {shown} shown" : "");
 
     /// <summary>The plotly.js that Plotly.NET embeds as a resource.</summary>
     static class Plotly
