@@ -12,8 +12,10 @@ namespace NotebookCli;
 /// native crash (TorchSharp aborts the process on some bad inputs) is reported on the cell that
 /// caused it instead of taking the whole run down silently.
 /// </summary>
-sealed class RunJob(string outputFolder, double? timeoutSeconds, bool continueOnError)
+sealed class RunJob(string output, double? timeoutSeconds, bool continueOnError)
 {
+    readonly string outputFolder = Path.GetFullPath(output);
+
     const string CellMarker = "\u0001cell ";
 
     /// <summary>name=value pairs, or null (after printing why) if one is malformed.</summary>
@@ -74,9 +76,13 @@ sealed class RunJob(string outputFolder, double? timeoutSeconds, bool continueOn
     async Task<int> RunWorkerAsync(string notebook, Dictionary<string, string> values, CancellationToken cancellation)
     {
         Console.WriteLine($"▶ {notebook}");
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // As under Jupyter, a notebook runs in its own folder, so its relative paths mean the same in both.
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(notebook))!,
+        };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(RunJob).Assembly.Location);
-        foreach (var arg in new[] { "run", notebook, "--in-process", "--output", outputFolder }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { "run", Path.GetFullPath(notebook), "--in-process", "--output", outputFolder }) start.ArgumentList.Add(arg);
         foreach (var (name, value) in values) { start.ArgumentList.Add("-p"); start.ArgumentList.Add($"{name}={value}"); }
         if (timeoutSeconds is { } seconds) { start.ArgumentList.Add("--timeout"); start.ArgumentList.Add(seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
         if (continueOnError) start.ArgumentList.Add("--continue-on-error");

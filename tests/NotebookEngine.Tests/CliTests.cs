@@ -64,6 +64,20 @@ public class CliTests
     }
 
     [Fact]
+    public void ANotebookRunsInItsOwnFolderAsUnderJupyter()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(TestHost.TempFolder(), "deep", "notebooks")).FullName;
+        var notebook = Notebook.Create();
+        notebook.InsertCell(0, Cell.Code("File.WriteAllText(\"../written.txt\", Directory.GetCurrentDirectory());"));
+        notebook.Save(Path.Combine(folder, "here.ipynb"));
+        var (code, _, stderr) = Cli("run", Path.Combine(folder, "here.ipynb"), "-o", "relative-out");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(folder, File.ReadAllText(Path.Combine(folder, "..", "written.txt")));
+        Assert.True(File.Exists(Path.Combine(Environment.CurrentDirectory, "relative-out", "here.ipynb"))); // -o is the caller's
+        Directory.Delete(Path.Combine(Environment.CurrentDirectory, "relative-out"), recursive: true);
+    }
+
+    [Fact]
     public void ANativeCrashIsReportedOnTheCellThatCausedIt()
     {
         var output = TestHost.TempFolder();
