@@ -75,6 +75,7 @@ public class ChartTests
         Assert.Contains("\"x\":[0.5]", html);
         Assert.Contains("\"x\":[2.25]", html);
         Assert.Contains("\"xaxis\":\"x2\"", html);
+        Assert.Equal(2, Regex.Matches(html, "\"color\":\"rgba\\(31, 119, 180, 1.0\\)\"|\"color\":\"#1f77b4\"").Count); // class 0 has one colour in both
     }
 
     [Fact]

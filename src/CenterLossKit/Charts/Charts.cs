@@ -71,8 +71,10 @@ public static class FeatureCharts
     public static GenericChart Grid(IReadOnlyList<GenericChart> charts, int columns, IReadOnlyList<string> titles)
     {
         if (charts.Count == 0 || titles.Count != charts.Count) throw new ArgumentException($"need one title per chart: {charts.Count} charts, {titles.Count} titles", nameof(titles));
+        if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, "must be at least 1");
         var rows = (charts.Count + columns - 1) / columns;
-        return Chart.Grid(charts, rows, columns, SubPlotTitles: titles.ToArray()).WithSize(600 * columns, 560 * rows);
+        // The subplot titles name each chart; the grid itself has none (it would take the last chart's).
+        return WithLayout(Chart.Grid(charts, rows, columns, SubPlotTitles: titles.ToArray()).WithSize(600 * columns, 560 * rows), ("title", Title("")));
     }
 
     static float[] Floats(Tensor tensor) => tensor.detach().cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
@@ -162,9 +164,14 @@ public static class FeatureCharts
             var rows = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToArray();
             yield return Chart.Point<double, double, string>(
                 rows.Select(i => (double)features[i * dim]).ToArray(), rows.Select(i => (double)features[i * dim + 1]).ToArray(),
-                Name: classNames[c], MarkerSymbol: StyleParam.MarkerSymbol.Circle, Opacity: 0.6);
+                Name: classNames[c], MarkerSymbol: StyleParam.MarkerSymbol.Circle, Opacity: 0.6,
+                MarkerColor: Color.fromString(Palette[c % Palette.Length]));
         }
     }
+
+    // One colour per class, so a class looks the same in every chart, side by side included.
+    static readonly string[] Palette =
+        ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
     static GenericChart CenterTrace(float[] centers, int dim)
     {
