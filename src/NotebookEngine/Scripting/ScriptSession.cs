@@ -85,9 +85,6 @@ public sealed class ScriptSession
     /// <summary>True once a cancelled cell failed to stop: its thread still runs, so no further cell may.</summary>
     public bool IsStuck { get; private set; }
 
-    /// <summary>The session's variables and their current values, for completion and inspection.</summary>
-    public IReadOnlyList<ScriptVariable> Variables => _state?.Variables ?? [];
-
     /// <summary>The script options cells compile with (imports and references so far).</summary>
     public ScriptOptions Options => _options;
 
