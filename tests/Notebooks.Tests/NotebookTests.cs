@@ -28,7 +28,7 @@ public class NotebookTests
     static readonly Dictionary<string, string> Small = new()
     {
         // LeNet++ with 2-D features learns slowly at first: 4 epochs of the 8,000 digits is about the least that shows it.
-        ["epochs"] = "4", ["seed"] = "1", ["device"] = "cpu",
+        ["epochs"] = "4", ["maxShift"] = "0", ["seed"] = "1", ["device"] = "cpu",
         ["sweepEpochs"] = "1", ["sweepPerClass"] = "30", ["snapshotSamples"] = "100", ["outsiders"] = "500",
         ["pairEpochs"] = "3", ["pairsPerEpoch"] = "3000", ["samplesShown"] = "10", ["modelFolder"] = Models,
         ["figureFolder"] = Models,
