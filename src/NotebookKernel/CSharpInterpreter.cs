@@ -79,7 +79,6 @@ public sealed class CSharpInterpreter(ScriptSession session)
     }
 
     /// <summary>Directive lines become spaces, so offsets stay those of the front end's text.</summary>
-    static string Blank(string code) => string.Join('\n', code.Split('\n').Select(line =>
-        line.TrimStart().StartsWith("#r", StringComparison.Ordinal) || line.TrimStart().StartsWith("#i", StringComparison.Ordinal) || line.TrimStart().StartsWith("#!", StringComparison.Ordinal)
-            ? new string(' ', line.Length) : line));
+    static string Blank(string code) =>
+        string.Join('\n', code.Split('\n').Select(line => ParsedCell.IsDirective(line) ? new string(' ', line.Length) : line));
 }

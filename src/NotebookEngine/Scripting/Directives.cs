@@ -37,6 +37,7 @@ public sealed record ParsedCell(string Code, IReadOnlyList<Directive> Directives
         var directives = new List<Directive>();
         for (var i = 0; i < lines.Length; i++)
         {
+            if (!IsDirective(lines[i])) continue;
             var line = lines[i].Trim();
             if (line.StartsWith("#!", StringComparison.Ordinal))
             {
@@ -47,17 +48,28 @@ public sealed record ParsedCell(string Code, IReadOnlyList<Directive> Directives
                 else if (!CSharpMagics.Contains(magic))
                     throw new DirectiveException(i + 1, $"unknown magic command '#!{magic}' (known: #!csharp, #!time)");
             }
-            else if (line.StartsWith("#r", StringComparison.Ordinal) || line.StartsWith("#i", StringComparison.Ordinal))
+            else
             {
                 var match = Quoted.Match(line);
                 if (!match.Success)
                     throw new DirectiveException(i + 1, $"'{line}' is not a directive this engine knows; expected #r \"nuget: Name, Version\", #r \"path.dll\" or #i \"nuget: source\"");
                 directives.Add(Directive(i + 1, match.Groups["kind"].Value, match.Groups["value"].Value.Trim()));
             }
-            else continue;
             lines[i] = lines[i].EndsWith('\r') ? "\r" : "";
         }
         return new ParsedCell(string.Join('\n', lines), directives);
+    }
+
+    /// <summary>
+    /// True for a line the engine treats as a directive (<c>#r</c>, <c>#i</c>, <c>#!</c>) rather than C#;
+    /// C#'s own <c>#region</c>, <c>#if</c> and the like stay C#.
+    /// </summary>
+    public static bool IsDirective(string line)
+    {
+        var text = line.TrimStart();
+        if (text.StartsWith("#!", StringComparison.Ordinal)) return true;
+        var word = text.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        return word is "#r" or "#i";
     }
 
     static Directive Directive(int line, string kind, string value)
