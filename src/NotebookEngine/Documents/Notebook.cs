@@ -23,8 +23,10 @@ public sealed class Notebook
     {
         _root = root;
         Path = path;
-        Cells = ((JsonArray)root["cells"]!).Select(c => new Cell((JsonObject)c!)).ToList();
+        Cells = Wrap((JsonArray)root["cells"]!);
     }
+
+    static List<Cell> Wrap(JsonArray cells) => cells.Select(c => new Cell((JsonObject)c!)).ToList();
 
     /// <summary>The file the notebook was read from, if any.</summary>
     public string? Path { get; }
@@ -73,7 +75,7 @@ public sealed class Notebook
         var cells = (JsonArray)_root["cells"]!;
         if (MinorVersion >= 5) cell.Node["id"] ??= Guid.NewGuid().ToString("N")[..12];
         cells.Insert(index, cell.Node);
-        Cells = cells.Select(c => new Cell((JsonObject)c!)).ToList();
+        Cells = Wrap(cells);
     }
 
     /// <summary>Removes the cell at <paramref name="index"/>.</summary>
@@ -81,7 +83,7 @@ public sealed class Notebook
     {
         var cells = (JsonArray)_root["cells"]!;
         cells.RemoveAt(index);
-        Cells = cells.Select(c => new Cell((JsonObject)c!)).ToList();
+        Cells = Wrap(cells);
     }
 
     /// <summary>The notebook as JSON, indented as Jupyter writes it.</summary>

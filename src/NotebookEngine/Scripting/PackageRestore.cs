@@ -82,8 +82,8 @@ public sealed class PackageRestore(string cacheRoot)
                     .Where(a => a.Value.GetProperty("assetType").GetString() == "native" && a.Value.GetProperty("rid").GetString() == rid)
                     .Select(a => Path.GetDirectoryName(Path.Combine(folder, a.Name))!).Distinct().ToList()
                 : [];
-            var (id, version) = (target.Name.Split('/')[0], target.Name.Split('/')[1]);
-            restored.Add(new RestoredPackage(id, version, assemblies, natives));
+            var idAndVersion = target.Name.Split('/');
+            restored.Add(new RestoredPackage(idAndVersion[0], idAndVersion[1], assemblies, natives));
         }
         return restored;
     }

@@ -57,7 +57,8 @@ public sealed class ScriptSession
     readonly SessionOptions _settings;
     readonly ScriptGlobals _globals = new();
     readonly PackageRestore _restore;
-    readonly List<PackageRef> _packages = [];
+    readonly List<PackageRef> _packages = [];   // every package asked for, to refuse a second version
+    readonly List<PackageRef> _restored = [];   // those a restore provides; each restore includes them all
     readonly List<string> _sources = [];
     ScriptOptions _options;
     ScriptState<object>? _state;
@@ -221,7 +222,7 @@ public sealed class ScriptSession
             if (ProjectBuild.IsProject(path)) path = ProjectBuild.Build(path, stop);
             _options = _options.AddReferences(AssemblyHost.LoadFile(path));
         }
-        var asked = directives.OfType<PackageDirective>().ToList();
+        var asked = directives.OfType<PackageDirective>().Select(d => new PackageRef(d.Id, d.Version)).ToList();
         if (asked.Count == 0) return;
 
         var report = new List<string>();
@@ -234,24 +235,25 @@ public sealed class ScriptSession
                     throw new PackageRestoreException($"{package.Id} {earlier.Version} is already loaded in this session; restart it to use {package.Version}");
                 continue;
             }
-            if (HostProvided(new PackageRef(package.Id, package.Version)) is var (assembly, note))
+            if (HostProvided(package) is var (assembly, note))
             {
                 _options = _options.AddReferences(AssemblyHost.FromHost(assembly));
                 report.Add($"{package.Id} {package.Version ?? ""}".TrimEnd() + $": {note}");
             }
-            else toRestore.Add(new PackageRef(package.Id, package.Version));
+            else toRestore.Add(package);
         }
         if (toRestore.Count > 0)
         {
-            var restored = _restore.Restore([.. _packages.Where(p => HostProvided(p) is null), .. toRestore], _sources, stop);
+            var restored = _restore.Restore([.. _restored, .. toRestore], _sources, stop);
             _options = _options.AddReferences(AssemblyHost.Load(restored.SelectMany(p => p.Assemblies), restored.SelectMany(p => p.NativeFolders)));
             foreach (var package in toRestore)
             {
                 var version = restored.FirstOrDefault(r => r.Id.Equals(package.Id, StringComparison.OrdinalIgnoreCase))?.Version ?? package.Version;
                 report.Add($"{package.Id} {version}: restored");
             }
+            _restored.AddRange(toRestore);
         }
-        _packages.AddRange(asked.Select(p => new PackageRef(p.Id, p.Version)));
+        _packages.AddRange(asked);
         output.Display(DisplayData.Plain("Packages: " + string.Join("; ", report)), Guid.NewGuid().ToString("N"));
     }
 
