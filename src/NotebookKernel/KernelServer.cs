@@ -20,7 +20,7 @@ namespace NotebookKernel;
 public sealed class KernelServer : IDisposable
 {
     readonly CSharpInterpreter _interpreter;
-    readonly Wire.Wire _wire;
+    readonly WireFormat _wire;
     readonly RouterSocket _shell = new(), _control = new(), _stdin = new();
     readonly PublisherSocket _iopub = new();
     readonly ResponseSocket _heartbeat = new();
@@ -34,7 +34,7 @@ public sealed class KernelServer : IDisposable
     public KernelServer(ConnectionFile connection, CSharpInterpreter interpreter)
     {
         _interpreter = interpreter;
-        _wire = new Wire.Wire(connection.Key, Guid.NewGuid().ToString());
+        _wire = new WireFormat(connection.Key, Guid.NewGuid().ToString());
         foreach (var socket in new NetMQSocket[] { _shell, _control, _iopub }) socket.Options.Linger = TimeSpan.FromSeconds(1);
         _shell.Bind(connection.Address(connection.ShellPort));
         _control.Bind(connection.Address(connection.ControlPort));

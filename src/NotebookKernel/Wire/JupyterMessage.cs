@@ -17,7 +17,7 @@ public sealed record JupyterMessage(IReadOnlyList<byte[]> Identities, JsonObject
 }
 
 /// <summary>Frames messages and signs them with HMAC-SHA256, as the connection file's key says.</summary>
-public sealed class Wire(string key, string session)
+public sealed class WireFormat(string key, string session)
 {
     /// <summary>Frame that separates routing identities from the message.</summary>
     public static readonly byte[] Delimiter = "<IDS|MSG>"u8.ToArray();
