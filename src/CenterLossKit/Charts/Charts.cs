@@ -60,8 +60,8 @@ public static class FeatureCharts
 
     /// <summary>The features (N, D) of a network on the device, coloured by labels (N), with centres (C, D) if given.</summary>
     public static GenericChart Scatter(Tensor features, Tensor labels, IReadOnlyList<string> classNames, Tensor? centers = null, string title = "features") =>
-        Scatter(Floats(features), (int)features.shape[1], labels.cpu().to(ScalarType.Byte).data<byte>().ToArray(), classNames,
-            centers is null ? null : Floats(centers), title);
+        Scatter(HostArrays.Floats(features), (int)features.shape[1], labels.cpu().to(ScalarType.Byte).data<byte>().ToArray(), classNames,
+            centers is null ? null : HostArrays.Floats(centers), title);
 
     /// <summary>Two charts next to each other (e.g. softmax only vs with center loss).</summary>
     public static GenericChart SideBySide(GenericChart left, GenericChart right, string leftTitle, string rightTitle) =>
@@ -77,7 +77,6 @@ public static class FeatureCharts
         return WithLayout(Chart.Grid(charts, rows, columns, SubPlotTitles: titles.ToArray()).WithSize(600 * columns, 560 * rows), ("title", Title("")));
     }
 
-    static float[] Floats(Tensor tensor) => tensor.detach().cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
 
     /// <summary>
     /// Features over the epochs: one group of traces per snapshot and a slider that shows one epoch

@@ -24,7 +24,7 @@ public sealed class OutsiderRejector : IDisposable
     public double AcceptRate { get; }
 
     /// <summary>Per-class thresholds T_i on the Euclidean distance to the centre.</summary>
-    public double[] Thresholds => _thresholds.cpu().to(ScalarType.Float64).data<double>().ToArray();
+    public double[] Thresholds => HostArrays.Doubles(_thresholds);
 
     /// <summary>
     /// Fits T_i as the <paramref name="acceptRate"/> quantile of the distances of class i's training
@@ -66,7 +66,7 @@ public sealed class OutsiderRejector : IDisposable
         using (nearest) using (distance) using (accepted)
         {
             var c = nearest.cpu().data<long>().ToArray();
-            var d = distance.cpu().to(ScalarType.Float64).data<double>().ToArray();
+            var d = HostArrays.Doubles(distance);
             var a = accepted.cpu().data<bool>().ToArray();
             var t = Thresholds;
             return c.Select((k, i) => new Decision((int)k, d[i], t[k], a[i])).ToList();

@@ -178,9 +178,9 @@ public sealed class Trainer : IDisposable
         long count = Math.Min(Options.SnapshotSamples, testLabels.shape[0]);
         var (features, logits) = Metrics.Embed(Model, testImages.narrow(0, 0, count));
         using (features) using (logits)
-            _snapshots.Add(new FeatureSnapshot(epoch, features.cpu().data<float>().ToArray(), (int)Model.feat_dim,
+            _snapshots.Add(new FeatureSnapshot(epoch, HostArrays.Floats(features), (int)Model.feat_dim,
                 testLabels.narrow(0, 0, count).cpu().to(ScalarType.Byte).data<byte>().ToArray(),
-                CenterValues.detach().cpu().to(ScalarType.Float32).data<float>().ToArray()));
+                HostArrays.Floats(CenterValues)));
     }
 
     /// <summary>Writes the network, centres, optimizer states and history to <paramref name="path"/> atomically.</summary>
