@@ -7,11 +7,11 @@ namespace NotebookEngine.Tests;
 public class CliTests
 {
     /// <summary>csnb.dll, built by the same configuration as this test assembly.</summary>
-    static readonly string Csnb = TestHost.BuiltProgram("NotebookCli", "csnb");
+    static readonly string Csnb = Processes.BuiltProgram("NotebookCli", "csnb");
 
-    static (int Code, string Out, string Err) Cli(params string[] args) => TestHost.Run(Scripting.DotnetHost.Path, [Csnb, .. args]);
+    static (int Code, string Out, string Err) Cli(params string[] args) => Processes.Run(Scripting.DotnetHost.Path, [Csnb, .. args]);
 
-    internal static string Validate(string notebook) => TestHost.Run("/usr/bin/python3",
+    internal static string Validate(string notebook) => Processes.Run("/usr/bin/python3",
         ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", notebook]) switch
     {
         (0, var stdout, _) => stdout.Trim(),
@@ -109,7 +109,7 @@ public class CliTests
         Assert.Contains("display(pair.A * pair.B);", source);
         Assert.EndsWith("record Pair(int A, int B);\n\n", source); // types after the top-level statements
 
-        var (code, stdout, stderr) = TestHost.Run(Scripting.DotnetHost.Path, ["run", app], workingDirectory: folder);
+        var (code, stdout, stderr) = Processes.Run(Scripting.DotnetHost.Path, ["run", app], workingDirectory: folder);
         Assert.True(code == 0, stdout + stderr);
         Assert.Equal("Humanized name\n6\nshown\nupdated\n", stdout.Replace("\r", ""));
     }

@@ -7,13 +7,13 @@ namespace NotebookEngine.Tests;
 /// <summary>The kernel driven by Debian's real Jupyter client (jupyter_client, nbclient, nbconvert).</summary>
 public class KernelTests
 {
-    static readonly string Kernel = TestHost.BuiltProgram("NotebookKernel", "csnb-kernel");
+    static readonly string Kernel = Processes.BuiltProgram("NotebookKernel", "csnb-kernel");
 
     /// <summary>Registers the kernel in a private Jupyter data folder; returns the environment that finds it.</summary>
     static Dictionary<string, string> Install(string name)
     {
         var data = TestHost.TempFolder();
-        var (code, stdout, stderr) = TestHost.Run(Scripting.DotnetHost.Path, [Kernel, "install", "--name", name, "--data-dir", data]);
+        var (code, stdout, stderr) = Processes.Run(Scripting.DotnetHost.Path, [Kernel, "install", "--name", name, "--data-dir", data]);
         Assert.True(code == 0, stdout + stderr);
         var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(data, "kernels", name, "kernel.json")))!;
         Assert.Equal("message", (string?)spec["interrupt_mode"]);
@@ -25,7 +25,7 @@ public class KernelTests
     public void TheKernelServesJupyterClientThroughErrorsInterruptsForgeriesAndShutdown()
     {
         var environment = Install("csnb-checks");
-        var (code, stdout, stderr) = TestHost.Run("/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Kernel", "kernel_checks.py"), "csnb-checks"],
+        var (code, stdout, stderr) = Processes.Run("/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Kernel", "kernel_checks.py"), "csnb-checks"],
             timeoutSeconds: 240, environment: environment);
         Assert.True(code == 0, stderr);
         var found = JsonNode.Parse(stdout)!;
@@ -59,7 +59,7 @@ public class KernelTests
         {
             var folder = TestHost.TempFolder();
             File.Copy(TestHost.Fixture(fixture), Path.Combine(folder, fixture));
-            var (code, _, stderr) = TestHost.Run("/usr/bin/python3",
+            var (code, _, stderr) = Processes.Run("/usr/bin/python3",
                 ["-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--ExecutePreprocessor.timeout=120",
                  "--ExecutePreprocessor.kernel_name=csnb-nbconvert", "--output", "jupyter.ipynb", fixture],
                 workingDirectory: folder, timeoutSeconds: 240, environment: environment);
@@ -84,9 +84,9 @@ public class KernelTests
     public void UninstallRemovesTheRegistration()
     {
         var environment = Install("csnb-gone");
-        var uninstall = TestHost.Run(Scripting.DotnetHost.Path, [Kernel, "uninstall", "--name", "csnb-gone", "--data-dir", environment["JUPYTER_PATH"]]);
+        var uninstall = Processes.Run(Scripting.DotnetHost.Path, [Kernel, "uninstall", "--name", "csnb-gone", "--data-dir", environment["JUPYTER_PATH"]]);
         Assert.Equal(0, uninstall.Code);
         Assert.False(Directory.Exists(Path.Combine(environment["JUPYTER_PATH"], "kernels", "csnb-gone")));
-        Assert.Equal(1, TestHost.Run(Scripting.DotnetHost.Path, [Kernel, "uninstall", "--name", "csnb-gone", "--data-dir", environment["JUPYTER_PATH"]]).Code);
+        Assert.Equal(1, Processes.Run(Scripting.DotnetHost.Path, [Kernel, "uninstall", "--name", "csnb-gone", "--data-dir", environment["JUPYTER_PATH"]]).Code);
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using NotebookEngine.Display;
 using NotebookEngine.Documents;
 using NotebookEngine.Running;
 using NotebookEngine.Scripting;
@@ -19,7 +18,7 @@ public class NotebookTests
     internal static void LoadTorchNatively() => LibTorchLoader.TorchNative.LoadWhenTorchSharpLoads();
 #pragma warning restore CA2255
 
-    static readonly string Folder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "notebooks"));
+    static readonly string Folder = Path.Combine(Processes.RepositoryRoot, "notebooks");
 
     /// <summary>Models trained by one notebook are reused by the next, as in a real run of the series.</summary>
     static readonly string Models = Directory.CreateTempSubdirectory("csnb-notebook-models-").FullName;
@@ -63,9 +62,9 @@ public class NotebookTests
 
     static async Task<Dictionary<string, double>> Summary(ScriptSession session)
     {
-        var output = new Recorder();
+        var output = new RecordingOutput();
         Assert.Equal(CellStatus.Ok, await session.ExecuteAsync("System.Text.Json.JsonSerializer.Serialize(summary)", output));
-        return JsonSerializer.Deserialize<Dictionary<string, double>>(output.Value!)!;
+        return JsonSerializer.Deserialize<Dictionary<string, double>>(output.Results.Single().PlainText)!;
     }
 
     /// <summary>Bounds a broken implementation cannot meet, at the small settings above (chance accuracy is 0.1).</summary>
@@ -104,15 +103,5 @@ public class NotebookTests
                 Assert.InRange(summary["contrastiveAccuracy"], 0.3, 1);
                 break;
         }
-    }
-
-    sealed class Recorder : ICellOutput
-    {
-        public string? Value { get; private set; }
-        public void Stream(string name, string text) { }
-        public void Display(DisplayData data, string displayId) { }
-        public void UpdateDisplay(DisplayData data, string displayId) { }
-        public void Result(DisplayData data) => Value = data.PlainText;
-        public void Error(CellError error) => throw new InvalidOperationException(error.Value);
     }
 }

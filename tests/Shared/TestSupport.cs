@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using NotebookEngine.Display;
+
+namespace TestSupport;
+
+// Shared by the test projects (linked into each): the repository's built programs, running them, recording a cell.
+
+/// <summary>Programs of the repository, and running a program to its end.</summary>
+public static class Processes
+{
+    /// <summary>The repository's root folder (tests run from tests/&lt;Project&gt;/bin/&lt;Configuration&gt;/net10.0/).</summary>
+    public static string RepositoryRoot => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+
+    /// <summary>The built program <paramref name="assembly"/>.dll of project src/<paramref name="project"/>, same configuration as the tests.</summary>
+    public static string BuiltProgram(string project, string assembly) => Path.Combine(RepositoryRoot,
+        "src", project, "bin", Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!), "net10.0", assembly + ".dll");
+
+    /// <summary>Runs a program to its end and returns exit code, stdout and stderr.</summary>
+    public static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, string? workingDirectory = null, int timeoutSeconds = 300,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeoutSeconds * 1000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeoutSeconds} s");
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
+
+/// <summary>Records what a cell produced, in order.</summary>
+public sealed class RecordingOutput : ICellOutput
+{
+    public List<(string Kind, string Text, string? Id, DisplayData? Data)> Events { get; } = [];
+
+    public void Stream(string name, string text) { lock (Events) Events.Add((name, text, null, null)); }
+    public void Display(DisplayData data, string displayId) { lock (Events) Events.Add(("display", data.PlainText, displayId, data)); }
+    public void UpdateDisplay(DisplayData data, string displayId) { lock (Events) Events.Add(("update", data.PlainText, displayId, data)); }
+    public void Result(DisplayData data) { lock (Events) Events.Add(("result", data.PlainText, null, data)); }
+    public void Error(CellError error) { lock (Events) { Events.Add(("error", error.Name + ": " + error.Value, null, null)); Errors.Add(error); } }
+
+    public List<CellError> Errors { get; } = [];
+
+    public string Stdout => string.Concat(Events.Where(e => e.Kind == "stdout").Select(e => e.Text));
+    public IEnumerable<DisplayData> Results => Events.Where(e => e.Kind == "result").Select(e => e.Data!);
+}
