@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using LibTorchLoader;
 using NotebookEngine.Documents;
 using NotebookEngine.Running;
 using NotebookEngine.Scripting;
@@ -81,6 +82,8 @@ sealed class RunJob(string output, double? timeoutSeconds, bool continueOnError)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(notebook))!,
         };
+        // glibc reads its malloc settings only at start-up, so the worker gets them now.
+        NativeAllocator.AddTo(start.Environment);
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(RunJob).Assembly.Location);
         foreach (var arg in new[] { "run", Path.GetFullPath(notebook), "--in-process", "--output", outputFolder }) start.ArgumentList.Add(arg);
         foreach (var (name, value) in values) { start.ArgumentList.Add("-p"); start.ArgumentList.Add($"{name}={value}"); }

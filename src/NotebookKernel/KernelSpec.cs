@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LibTorchLoader;
 using NotebookEngine.Documents;
 
 namespace NotebookKernel;
@@ -30,12 +31,20 @@ public static class KernelSpec
             ["language"] = "csharp",
             // Interrupts arrive as control messages; a SIGINT would end a .NET process.
             ["interrupt_mode"] = "message",
-            ["env"] = new JsonObject { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" },
+            ["env"] = KernelEnvironment(),
             ["metadata"] = new JsonObject { ["debugger"] = false },
         };
         var path = Path.Combine(dataDir, "kernels", name, "kernel.json");
         AtomicFile.WriteAllText(path, spec.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return path;
+    }
+
+    // Jupyter starts the kernel with these; glibc's malloc settings must be there from the start.
+    static JsonObject KernelEnvironment()
+    {
+        var env = new JsonObject { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" };
+        foreach (var (name, value) in NativeAllocator.Environment) env[name] = value;
+        return env;
     }
 
     /// <summary>Removes the kernel's folder; false if it was not installed.</summary>

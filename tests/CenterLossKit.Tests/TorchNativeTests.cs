@@ -29,6 +29,18 @@ public class TorchNativeTests
     }
 
     [Fact]
+    public void The_test_host_starts_with_the_malloc_settings_of_the_kits_hosts()
+    {
+        // tests/tests.runsettings repeats NativeAllocator.Environment; this keeps the two in step.
+        foreach (var (variable, value) in NativeAllocator.Environment)
+            Assert.Equal(value, Environment.GetEnvironmentVariable(variable));
+        var worker = new Dictionary<string, string?> { ["MALLOC_ARENA_MAX"] = "4" };
+        NativeAllocator.AddTo(worker);
+        Assert.Equal("4", worker["MALLOC_ARENA_MAX"]); // a caller's own choice stays
+        Assert.Equal(NativeAllocator.Environment["MALLOC_TRIM_THRESHOLD_"], worker["MALLOC_TRIM_THRESHOLD_"]);
+    }
+
+    [Fact]
     public void The_bridge_asks_for_GLIBCXX_3_4_32_without_using_it()
     {
         var needs = ElfVersionNeeds.Read(File.ReadAllBytes(OriginalBridge()));

@@ -64,6 +64,20 @@ public class CliTests
     }
 
     [Fact]
+    public void TheWorkerStartsWithTheKitsMallocSettingsUnlessTheCallerSetOne()
+    {
+        var folder = TestHost.TempFolder();
+        var notebook = Notebook.Create();
+        notebook.InsertCell(0, Cell.Code(
+            "File.WriteAllText(\"env.txt\", string.Join(\" \", new[] { \"MALLOC_ARENA_MAX\", \"MALLOC_MMAP_THRESHOLD_\", \"MALLOC_TRIM_THRESHOLD_\" }.Select(Environment.GetEnvironmentVariable)));"));
+        notebook.Save(Path.Combine(folder, "env.ipynb"));
+        var (code, _, stderr) = Processes.Run(Scripting.DotnetHost.Path, [Csnb, "run", Path.Combine(folder, "env.ipynb"), "-o", Path.Combine(folder, "out")],
+            environment: new Dictionary<string, string> { ["MALLOC_TRIM_THRESHOLD_"] = "12345" });
+        Assert.True(code == 0, stderr);
+        Assert.Equal("1 1073741824 12345", File.ReadAllText(Path.Combine(folder, "env.txt")));
+    }
+
+    [Fact]
     public void ANotebookRunsInItsOwnFolderAsUnderJupyter()
     {
         var folder = Directory.CreateDirectory(Path.Combine(TestHost.TempFolder(), "deep", "notebooks")).FullName;

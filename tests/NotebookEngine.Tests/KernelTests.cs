@@ -18,6 +18,8 @@ public class KernelTests
         var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(data, "kernels", name, "kernel.json")))!;
         Assert.Equal("message", (string?)spec["interrupt_mode"]);
         Assert.Equal("C# (csnb)", (string?)spec["display_name"]);
+        foreach (var (variable, value) in LibTorchLoader.NativeAllocator.Environment)
+            Assert.Equal(value, (string?)spec["env"]![variable]); // glibc reads them only when the kernel starts
         return new Dictionary<string, string> { ["JUPYTER_PATH"] = data, ["JUPYTER_DATA_DIR"] = data };
     }
 
