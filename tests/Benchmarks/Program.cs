@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Globalization;
+using CenterLossKit.Benchmarks;
+using LibTorchLoader;
+using static TorchSharp.torch;
+
+// clbench: the library's speed and memory, printed as Markdown tables for BENCHMARKS.md.
+//   step     LeNet++ training step and epoch memory, alternating with PyTorch (train_step.py)
+//   centers  centre update + center loss from 10 to 100,000 classes, against the distance-matrix form
+//   eval     Metrics.Embed of 2,000 images at several batch sizes
+//   all      all three
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+TorchNative.EnsureLoaded();
+
+var command = args.FirstOrDefault() ?? "all";
+Options options;
+try { options = Options.Parse(args.Skip(1)); }
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(Options.Usage);
+    return 2;
+}
+// glibc reads its malloc settings only at start-up: for the kit's, this program starts again with
+// them; the PyTorch worker inherits the same environment.
+bool kitAllocator = NativeAllocator.Environment.All(v => Environment.GetEnvironmentVariable(v.Key) == v.Value);
+if (options.Allocator == "kit" && !kitAllocator) return Relaunch(args);
+if (options.Allocator == "glibc" && NativeAllocator.Environment.Keys.Any(k => Environment.GetEnvironmentVariable(k) is not null))
+{
+    Console.Error.WriteLine($"--allocator glibc measures glibc's defaults: unset {string.Join(", ", NativeAllocator.Environment.Keys)} first");
+    return 2;
+}
+set_num_threads(options.Threads);
+Console.WriteLine(Machine.Describe(options));
+switch (command)
+{
+    case "step": StepBenchmark.Run(options); break;
+    case "centers": CenterScaleBenchmark.Run(options); break;
+    case "eval": EvalBenchmark.Run(options); break;
+    case "all": StepBenchmark.Run(options); EvalBenchmark.Run(options); CenterScaleBenchmark.Run(options); break;
+    default:
+        Console.Error.WriteLine($"unknown command '{command}'");
+        Console.Error.WriteLine(Options.Usage);
+        return 2;
+}
+return 0;
+
+static int Relaunch(string[] args)
+{
+    var start = new ProcessStartInfo(Environment.ProcessPath!);
+    if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(Options).Assembly.Location);
+    foreach (var arg in args) start.ArgumentList.Add(arg);
+    NativeAllocator.AddTo(start.Environment);
+    using var process = Process.Start(start)!;
+    process.WaitForExit();
+    return process.ExitCode;
+}
