@@ -35,7 +35,8 @@ static class CenterScaleBenchmark
             double moving = Ours(features, labels, classes, CenterUpdate.MovingAverage);
             double wen = Ours(features, labels, classes, CenterUpdate.Wen);
             double matrix = DistanceMatrix(features, labels, classes);
-            Console.WriteLine($"| {classes:N0} | {dim} | {moving:F3} | {wen:F3} | {matrix:F3} | {matrix / wen:F0}× |");
+            double ratio = matrix / wen;
+            Console.WriteLine($"| {classes:N0} | {dim} | {moving:F3} | {wen:F3} | {matrix:F3} | {ratio.ToString(ratio < 10 ? "F1" : "F0")}× |");
         }
         Console.WriteLine();
     }
