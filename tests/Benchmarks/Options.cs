@@ -4,7 +4,7 @@ namespace CenterLossKit.Benchmarks;
 sealed record Options
 {
     public const string Usage =
-        "usage: clbench [step|centers|all] [--threads 2] [--rounds 7] [--steps 10] [--epoch-images 8000] [--python /usr/bin/python3] [--allocator kit|glibc]";
+        "usage: clbench [step|eval|centers|all] [--threads 2] [--rounds 7] [--steps 10] [--epoch-images 8000] [--python /usr/bin/python3] [--allocator kit|glibc]";
 
     /// <summary>Intra-op threads for TorchSharp and PyTorch alike.</summary>
     public int Threads { get; init; } = 2;

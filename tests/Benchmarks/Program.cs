@@ -14,8 +14,14 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 TorchNative.EnsureLoaded();
 
 var command = args.FirstOrDefault() ?? "all";
+Action<Options>[] step = [StepBenchmark.Run], eval = [EvalBenchmark.Run], centers = [CenterScaleBenchmark.Run];
+var benchmarks = new Dictionary<string, Action<Options>[]> { ["step"] = step, ["eval"] = eval, ["centers"] = centers, ["all"] = [.. step, .. eval, .. centers] };
 Options options;
-try { options = Options.Parse(args.Skip(1)); }
+try
+{
+    if (!benchmarks.ContainsKey(command)) throw new ArgumentException($"unknown command '{command}'");
+    options = Options.Parse(args.Skip(1));
+}
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
@@ -33,16 +39,14 @@ if (options.Allocator == "glibc" && NativeAllocator.Environment.Keys.Any(k => En
 }
 set_num_threads(options.Threads);
 Console.WriteLine(Machine.Describe(options));
-switch (command)
+try
 {
-    case "step": StepBenchmark.Run(options); break;
-    case "centers": CenterScaleBenchmark.Run(options); break;
-    case "eval": EvalBenchmark.Run(options); break;
-    case "all": StepBenchmark.Run(options); EvalBenchmark.Run(options); CenterScaleBenchmark.Run(options); break;
-    default:
-        Console.Error.WriteLine($"unknown command '{command}'");
-        Console.Error.WriteLine(Options.Usage);
-        return 2;
+    foreach (var run in benchmarks[command]) run(options);
+}
+catch (InvalidOperationException e) // the PyTorch worker could not start or died
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
 }
 return 0;
 
