@@ -60,7 +60,7 @@ public static class FeatureCharts
 
     /// <summary>The features (N, D) of a network on the device, coloured by labels (N), with centres (C, D) if given.</summary>
     public static GenericChart Scatter(Tensor features, Tensor labels, IReadOnlyList<string> classNames, Tensor? centers = null, string title = "features") =>
-        Scatter(HostArrays.Floats(features), (int)features.shape[1], labels.cpu().to(ScalarType.Byte).data<byte>().ToArray(), classNames,
+        Scatter(HostArrays.Floats(features), (int)features.shape[1], HostArrays.Bytes(labels), classNames,
             centers is null ? null : HostArrays.Floats(centers), title);
 
     /// <summary>Two charts next to each other (e.g. softmax only vs with center loss).</summary>
@@ -76,7 +76,6 @@ public static class FeatureCharts
         // The subplot titles name each chart; the grid itself has none (it would take the last chart's).
         return WithLayout(Chart.Grid(charts, rows, columns, SubPlotTitles: titles.ToArray()).WithSize(600 * columns, 560 * rows), ("title", Title("")));
     }
-
 
     /// <summary>
     /// Features over the epochs: one group of traces per snapshot and a slider that shows one epoch

@@ -101,7 +101,7 @@ public sealed class Trainer : IDisposable
                 step++;
                 Progress?.Invoke(new TrainProgress(epoch, Options.Epochs, step, steps, null));
             }
-            var totals = sums.cpu().data<double>().ToArray();
+            var totals = HostArrays.Doubles(sums);
             double n = labels.shape[0];
             double testAccuracy = double.NaN;
             if (testImages is not null && testLabels is not null)
@@ -179,7 +179,7 @@ public sealed class Trainer : IDisposable
         var (features, logits) = Metrics.Embed(Model, testImages.narrow(0, 0, count));
         using (features) using (logits)
             _snapshots.Add(new FeatureSnapshot(epoch, HostArrays.Floats(features), (int)Model.feat_dim,
-                testLabels.narrow(0, 0, count).cpu().to(ScalarType.Byte).data<byte>().ToArray(),
+                HostArrays.Bytes(testLabels.narrow(0, 0, count)),
                 HostArrays.Floats(CenterValues)));
     }
 
