@@ -11,7 +11,6 @@ using static TorchSharp.torch;
 //   all      all three
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-TorchNative.EnsureLoaded();
 
 var command = args.FirstOrDefault() ?? "all";
 Action<Options>[] step = [StepBenchmark.Run], eval = [EvalBenchmark.Run], centers = [CenterScaleBenchmark.Run];
@@ -37,6 +36,7 @@ if (options.Allocator == "glibc" && NativeAllocator.Environment.Keys.Any(k => En
     Console.Error.WriteLine($"--allocator glibc measures glibc's defaults: unset {string.Join(", ", NativeAllocator.Environment.Keys)} first");
     return 2;
 }
+TorchNative.EnsureLoaded();
 set_num_threads(options.Threads);
 Console.WriteLine(Machine.Describe(options));
 try
@@ -55,7 +55,8 @@ static int Relaunch(string[] args)
     var start = new ProcessStartInfo(Environment.ProcessPath!);
     if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(Options).Assembly.Location);
     foreach (var arg in args) start.ArgumentList.Add(arg);
-    NativeAllocator.AddTo(start.Environment);
+    // Set, not added: a differing value of the caller's would make the child relaunch in turn.
+    foreach (var (name, value) in NativeAllocator.Environment) start.Environment[name] = value;
     using var process = Process.Start(start)!;
     process.WaitForExit();
     return process.ExitCode;
