@@ -13,14 +13,13 @@ public class KernelTests
     static Dictionary<string, string> Install(string name)
     {
         var data = TestHost.TempFolder();
-        var (code, stdout, stderr) = Processes.Run(Scripting.DotnetHost.Path, [Kernel, "install", "--name", name, "--data-dir", data]);
-        Assert.True(code == 0, stdout + stderr);
+        var environment = Processes.InstallKernel(data, name);
         var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(data, "kernels", name, "kernel.json")))!;
         Assert.Equal("message", (string?)spec["interrupt_mode"]);
         Assert.Equal("C# (csnb)", (string?)spec["display_name"]);
         foreach (var (variable, value) in LibTorchLoader.NativeAllocator.Environment)
             Assert.Equal(value, (string?)spec["env"]![variable]); // glibc reads them only when the kernel starts
-        return new Dictionary<string, string> { ["JUPYTER_PATH"] = data, ["JUPYTER_DATA_DIR"] = data };
+        return environment;
     }
 
     [Fact]

@@ -10,15 +10,13 @@ public class JupyterTests
     [InlineData("03-center-module.ipynb")]
     public void JupyterRunsTheNotebookThroughTheCsnbKernel(string name)
     {
-        var kernel = Processes.BuiltProgram("NotebookKernel", "csnb-kernel");
         var data = Directory.CreateTempSubdirectory("csnb-jupyter-").FullName;
-        var install = Processes.Run("dotnet", [kernel, "install", "--data-dir", data]);
-        Assert.True(install.Code == 0, install.Out + install.Err);
+        var environment = Processes.InstallKernel(data);
 
         // nbconvert picks the kernel named in the notebook's metadata (csnb) and runs it in the notebook's folder.
         var (code, stdout, stderr) = Processes.Run("/usr/bin/python3",
             ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=300", "--output-dir", data, name],
-            Path.Combine(Processes.RepositoryRoot, "notebooks"), environment: new Dictionary<string, string> { ["JUPYTER_PATH"] = data, ["JUPYTER_DATA_DIR"] = data });
+            Path.Combine(Processes.RepositoryRoot, "notebooks"), environment: environment);
         Assert.True(code == 0, stdout + stderr);
         var executed = Notebook.Load(Path.Combine(data, name));
         var codeCells = executed.Cells.Where(c => c.IsCode && !string.IsNullOrWhiteSpace(c.Source)).ToList();

@@ -32,6 +32,18 @@ public static class Processes
         }
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>
+    /// Registers the built csnb kernel under <paramref name="name"/> in the Jupyter data folder
+    /// <paramref name="dataDir"/>; returns the environment in which Jupyter looks there.
+    /// </summary>
+    public static Dictionary<string, string> InstallKernel(string dataDir, string name = "csnb")
+    {
+        var (code, stdout, stderr) = Run(NotebookEngine.Scripting.DotnetHost.Path,
+            [BuiltProgram("NotebookKernel", "csnb-kernel"), "install", "--name", name, "--data-dir", dataDir]);
+        if (code != 0) throw new InvalidOperationException($"csnb-kernel install failed: {stdout}{stderr}");
+        return new Dictionary<string, string> { ["JUPYTER_PATH"] = dataDir, ["JUPYTER_DATA_DIR"] = dataDir };
+    }
 }
 
 /// <summary>Records what a cell produced, in order.</summary>
