@@ -88,4 +88,37 @@ public class ChartTests
         Assert.Contains("7.25", histogram);
         Assert.Contains("\"barmode\":\"overlay\"", histogram);
     }
+
+    [Fact]
+    public void An_OSCR_chart_names_each_curve_with_its_area_and_titles_its_axes()
+    {
+        var oscr = OpenSetMetrics.Oscr([3, 2, 0], [true, false, true], [1, 2]);
+        var html = ChartHtml.Page(FeatureCharts.OscrCurves([("energy", oscr)], "near outsiders"));
+        Assert.Contains("energy (OSCR 0.333)", html);
+        Assert.Contains("false positive rate (outsiders accepted)", html);
+        Assert.Contains("correct classification rate", html);
+        Assert.Contains("near outsiders", html);
+    }
+
+    [Fact]
+    public void A_projected_chart_draws_the_first_two_principal_components_with_one_legend_entry_per_class()
+    {
+        // ±2 along (0.6, 0.8, 0) for class a, ±1 along (−0.8, 0.6, 0) for class b, around (1, 2, 3); class c has no sample.
+        var features = tensor(new float[] { 2.2f, 3.6f, 3, -0.2f, 0.4f, 3, 0.2f, 2.6f, 3, 1.8f, 1.4f, 3 }, [4, 3]);
+        var json = Plotly.NET.GenericChart.toJson(FeatureCharts.Projected(features, tensor(new long[] { 0, 0, 1, 1 }), ["a", "b", "c"],
+            centers: tensor(new float[] { 1, 2, 3 }, [1, 3]), outsiders: tensor(new float[] { 1.6f, 2.8f, 3 }, [1, 3]), outsidersName: "fashion"));
+        var root = System.Text.Json.JsonDocument.Parse(json).RootElement;
+        var traces = root.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(["fashion", "a", "b", "c", "centres"], traces.Select(t => t.GetProperty("name").GetString()));
+        double[] Values(int trace, string axis) => [.. traces[trace].GetProperty(axis).EnumerateArray().Select(v => Math.Round(v.GetDouble(), 5))];
+        Assert.Equal([1.0], Values(0, "x"));   // one step along the first component
+        Assert.Equal([2.0, -2.0], Values(1, "x"));
+        Assert.Equal([0.0, 0.0], Values(1, "y"));
+        Assert.Equal([-1.0, 1.0], Values(2, "y")); // the second component's sign makes its largest entry positive: (0.8, −0.6, 0)
+        Assert.Empty(Values(3, "x"));
+        Assert.Equal([0.0], Values(4, "x"));
+        var layout = root.GetProperty("layout");
+        Assert.StartsWith("principal component 1 (80", layout.GetProperty("xaxis").GetProperty("title").GetProperty("text").GetString());
+        Assert.StartsWith("principal component 2 (20", layout.GetProperty("yaxis").GetProperty("title").GetProperty("text").GetString());
+    }
 }

@@ -96,6 +96,8 @@ public class NotebookTests
                 Assert.InRange(summary["aurocCenterDistance"], 0.7, 1);
                 Assert.True(summary["aurocCenterDistance"] > summary["aurocSoftmaxDistance"], $"{summary["aurocCenterDistance"]} vs {summary["aurocSoftmaxDistance"]}");
                 Assert.InRange(summary["digitsAccepted"], 0.8, 1);
+                Assert.InRange(summary["trainWithinOwnThreshold"], 0.945, 0.955); // Fit's quantile, recomputed by the notebook
+                Assert.InRange(summary["trainAcceptedByDecide"], 0.8, 1);
                 break;
             case "06":
                 Assert.Equal(6.5, summary["contrastiveCheck"], 9);

@@ -137,10 +137,57 @@ public static class FeatureCharts
         var traces = curves.Select(c => Chart.Line<double, double, string>(c.Curve.FalsePositiveRate, c.Curve.TruePositiveRate,
             Name: $"{c.Name} (AUROC {c.Curve.Auroc:F3})")).ToList();
         traces.Add(Chart.Line<double, double, string>(new[] { 0.0, 1 }, new[] { 0.0, 1 }, Name: "chance", LineDash: StyleParam.DrawingStyle.Dash, LineColor: Color.fromString("grey")));
-        return WithLayout(Chart.Combine(traces).WithSize(640, 560), ("title", Title(title)),
-            ("xaxis", new Dictionary<string, object> { ["title"] = Title("false positive rate (outsiders accepted)") }),
-            ("yaxis", new Dictionary<string, object> { ["title"] = Title("true positive rate (known accepted)") }));
+        return WithAxes(Chart.Combine(traces).WithSize(640, 560), title, OutsidersAccepted, "true positive rate (known accepted)");
     }
+
+    /// <summary>
+    /// OSCR curves (known inputs accepted and correctly classified against outsiders accepted), each
+    /// named with its area in the legend; a perfect rejector's curve runs flat at the closed-set accuracy.
+    /// </summary>
+    public static GenericChart OscrCurves(IEnumerable<(string Name, OscrCurve Curve)> curves, string title = "OSCR: known classes vs outsiders")
+    {
+        var traces = curves.Select(c => Chart.Line<double, double, string>(c.Curve.FalsePositiveRate, c.Curve.CorrectClassificationRate,
+            Name: $"{c.Name} (OSCR {c.Curve.Area:F3})")).ToList();
+        return WithAxes(Chart.Combine(traces).WithSize(640, 560), title, OutsidersAccepted, "correct classification rate (known, accepted and right)");
+    }
+
+    /// <summary>
+    /// Features of any dimension in their first two principal components (fitted on
+    /// <paramref name="features"/>), coloured by class, with centres and outsiders projected the same
+    /// way; the axis titles give each component's share of the variance.
+    /// </summary>
+    /// <param name="features">Features (N, D), D ≥ 2.</param>
+    /// <param name="labels">Class of each row (N).</param>
+    /// <param name="classNames">Names by label: one legend entry each.</param>
+    /// <param name="centers">Centres (C, D), drawn as black crosses, or null.</param>
+    /// <param name="outsiders">Features of outsiders (M, D), drawn in grey as one legend entry, or null.</param>
+    /// <param name="outsidersName">Legend entry of the outsiders.</param>
+    /// <param name="title">Chart title.</param>
+    public static GenericChart Projected(Tensor features, Tensor labels, IReadOnlyList<string> classNames, Tensor? centers = null,
+        Tensor? outsiders = null, string outsidersName = "outsiders", string title = "features: first two principal components")
+    {
+        using var pca = Pca.Fit(features, 2);
+        using var scope = NewDisposeScope();
+        var traces = ClassTraces(HostArrays.Floats(pca.Transform(features)), 2, HostArrays.Bytes(labels), classNames).ToList();
+        if (outsiders is not null)
+        {
+            var o = HostArrays.Floats(pca.Transform(outsiders));
+            traces.Insert(0, Chart.Point<double, double, string>(
+                Enumerable.Range(0, o.Length / 2).Select(i => (double)o[2 * i]).ToArray(), Enumerable.Range(0, o.Length / 2).Select(i => (double)o[2 * i + 1]).ToArray(),
+                Name: outsidersName, Opacity: 0.35, MarkerColor: Color.fromString("#b0b0b0")));
+        }
+        if (centers is not null) traces.Add(CenterTrace(HostArrays.Floats(pca.Transform(centers)), 2));
+        var share = pca.ExplainedVarianceRatio;
+        return WithAxes(Chart.Combine(traces).WithSize(680, 580), title,
+            $"principal component 1 ({share[0]:P0} of the variance)", $"principal component 2 ({share[1]:P0} of the variance)");
+    }
+
+    const string OutsidersAccepted = "false positive rate (outsiders accepted)";
+
+    static GenericChart WithAxes(GenericChart chart, string title, string xTitle, string yTitle) =>
+        WithLayout(chart, ("title", Title(title)),
+            ("xaxis", new Dictionary<string, object> { ["title"] = Title(xTitle) }),
+            ("yaxis", new Dictionary<string, object> { ["title"] = Title(yTitle) }));
 
     static Dictionary<string, object> Title(string text) => new() { ["text"] = text };
 

@@ -2,6 +2,9 @@ using static TorchSharp.torch;
 
 namespace CenterLossKit.Data;
 
+/// <summary>Where the images of a set came from: an IDX image file, its label file, and each image's index in them.</summary>
+public sealed record ImageSource(string ImagesPath, string LabelsPath, IReadOnlyList<int> Indices);
+
 /// <summary>
 /// Labelled grey images held as bytes on the host: what an IDX image/label pair holds. Immutable;
 /// a set is only ever constructed whole and checked.
@@ -38,6 +41,8 @@ public sealed class ImageSet
     public IReadOnlyList<string> ClassNames { get; }
     /// <summary>The labels.</summary>
     public ReadOnlySpan<byte> Labels => _labels;
+    /// <summary>The IDX files the images were read from and where each one is in them; null for a set built in memory.</summary>
+    public ImageSource? Source { get; private init; }
     /// <summary>The grey levels of image <paramref name="index"/>, row by row.</summary>
     public ReadOnlySpan<byte> Pixels(int index) => _pixels.AsSpan(checked(index * Rows * Cols), Rows * Cols);
 
@@ -55,13 +60,38 @@ public sealed class ImageSet
             throw new InvalidDataException($"{imagesPath} holds {images.Dimensions[0]} images but {labelsPath} holds {labels.Dimensions[0]} labels");
         try
         {
-            return new ImageSet(Path.GetFileName(imagesPath), images.Data, labels.Data, images.Dimensions[1], images.Dimensions[2], classNames);
+            return new ImageSet(Path.GetFileName(imagesPath), images.Data, labels.Data, images.Dimensions[1], images.Dimensions[2], classNames)
+            {
+                Source = new ImageSource(Path.GetFullPath(imagesPath), Path.GetFullPath(labelsPath), [.. Enumerable.Range(0, labels.Data.Length)]),
+            };
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{labelsPath}: {e.Message}", e); }
     }
 
     /// <summary>The images at <paramref name="indices"/>, in that order, as a new set.</summary>
-    public ImageSet Subset(IReadOnlyList<int> indices, string? name = null)
+    public ImageSet Subset(IReadOnlyList<int> indices, string? name = null) => Select(indices, name, label => label, ClassNames);
+
+    /// <summary>
+    /// The images of <paramref name="classes"/> only, in this set's order, relabelled by their position in
+    /// <paramref name="classes"/> (so a network sees classes 0, 1, …) and named after them.
+    /// </summary>
+    /// <exception cref="ArgumentException">A class is out of range or given twice, or none is given.</exception>
+    public ImageSet OfClasses(IReadOnlyList<int> classes, string? name = null)
+    {
+        if (classes.Count == 0) throw new ArgumentException("no class given", nameof(classes));
+        var position = Enumerable.Repeat(-1, ClassNames.Count).ToArray();
+        for (int k = 0; k < classes.Count; k++)
+        {
+            if (classes[k] < 0 || classes[k] >= ClassNames.Count)
+                throw new ArgumentException($"{Name}: class {classes[k]} is outside [0, {ClassNames.Count})", nameof(classes));
+            if (position[classes[k]] >= 0) throw new ArgumentException($"{Name}: class {classes[k]} is given twice", nameof(classes));
+            position[classes[k]] = k;
+        }
+        var keep = Enumerable.Range(0, Count).Where(i => position[_labels[i]] >= 0).ToList();
+        return Select(keep, name, label => (byte)position[label], [.. classes.Select(c => ClassNames[c])]);
+    }
+
+    ImageSet Select(IReadOnlyList<int> indices, string? name, Func<byte, byte> relabel, IReadOnlyList<string> classNames)
     {
         int size = Rows * Cols;
         var pixels = new byte[indices.Count * size];
@@ -69,9 +99,12 @@ public sealed class ImageSet
         for (int i = 0; i < indices.Count; i++)
         {
             Pixels(indices[i]).CopyTo(pixels.AsSpan(i * size));
-            labels[i] = _labels[indices[i]];
+            labels[i] = relabel(_labels[indices[i]]);
         }
-        return new ImageSet(name ?? Name, pixels, labels, Rows, Cols, ClassNames);
+        return new ImageSet(name ?? Name, pixels, labels, Rows, Cols, classNames)
+        {
+            Source = Source is null ? null : Source with { Indices = [.. indices.Select(i => Source.Indices[i])] },
+        };
     }
 
     /// <summary>

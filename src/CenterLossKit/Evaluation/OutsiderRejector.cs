@@ -91,14 +91,3 @@ public sealed class OutsiderRejector : IDisposable
         _thresholds.Dispose();
     }
 }
-
-/// <summary>Scores of the max-softmax-probability baseline.</summary>
-public static class SoftmaxScore
-{
-    /// <summary>max_k softmax(logits)_k per row: the classifier's confidence.</summary>
-    public static Tensor MaxProbability(Tensor logits)
-    {
-        using var scope = NewDisposeScope();
-        return nn.functional.softmax(logits, 1).max(1).values.MoveToOuterDisposeScope();
-    }
-}
