@@ -40,6 +40,19 @@ class LeNetPlusPlus(nn.Module):
         return f, self.classifier(f)
 
 
+def center_loss(features, centers, labels):
+    """Half the mean squared distance of each feature to its class centre, as the kit's CenterLoss."""
+    return 0.5 * (features - centers.index_select(0, labels)).pow(2).sum(1).mean()
+
+
+def wen_update(centers, features, labels, alpha):
+    """Wen et al.'s rule in place: c_j -= alpha * sum_{y_i = j}(c_j - x_i) / (1 + n_j)."""
+    toward = centers.index_select(0, labels) - features
+    _, inverse, counts = torch.unique(labels, return_inverse=True, return_counts=True)
+    share = counts.index_select(0, inverse).to(toward.dtype).add_(1).unsqueeze(1)
+    centers.index_add_(0, labels, toward / share, alpha=-alpha)
+
+
 class Run:
     def __init__(self, batch, lam=0.1, alpha=0.5):
         torch.manual_seed(1)
@@ -54,18 +67,14 @@ class Run:
 
     def step(self, x, y, sums):
         features, logits = self.model(x)
-        center = 0.5 * (features - self.centers.index_select(0, y)).pow(2).sum(1).mean()
+        center = center_loss(features, self.centers, y)
         softmax = nn.functional.cross_entropy(logits, y)
         total = softmax + self.lam * center
         self.optimizer.zero_grad()
         total.backward()
         self.optimizer.step()
         with torch.no_grad():
-            f = features.detach()
-            toward = self.centers.index_select(0, y) - f
-            _, inverse, counts = torch.unique(y, return_inverse=True, return_counts=True)
-            share = counts.index_select(0, inverse).to(toward.dtype).add_(1).unsqueeze(1)
-            self.centers.index_add_(0, y, toward / share, alpha=-self.alpha)
+            wen_update(self.centers, features.detach(), y, self.alpha)
             b = y.shape[0]
             sums.add_(torch.stack([softmax.detach() * b, center.detach() * b, total.detach() * b,
                                    logits.argmax(1).eq(y).sum()]).double())

@@ -106,7 +106,7 @@ public class ChartTests
         // ±2 along (0.6, 0.8, 0) for class a, ±1 along (−0.8, 0.6, 0) for class b, around (1, 2, 3); class c has no sample.
         var features = tensor(new float[] { 2.2f, 3.6f, 3, -0.2f, 0.4f, 3, 0.2f, 2.6f, 3, 1.8f, 1.4f, 3 }, [4, 3]);
         var json = Plotly.NET.GenericChart.toJson(FeatureCharts.Projected(features, tensor(new long[] { 0, 0, 1, 1 }), ["a", "b", "c"],
-            centers: tensor(new float[] { 1, 2, 3 }, [1, 3]), outsiders: tensor(new float[] { 1.6f, 2.8f, 3 }, [1, 3]), outsidersName: "fashion"));
+            centers: tensor(new float[] { 1, 2, 3 }, [1, 3]), outsiders: [("fashion", tensor(new float[] { 1.6f, 2.8f, 3 }, [1, 3]))]));
         var root = System.Text.Json.JsonDocument.Parse(json).RootElement;
         var traces = root.GetProperty("data").EnumerateArray().ToList();
         Assert.Equal(["fashion", "a", "b", "c", "centres"], traces.Select(t => t.GetProperty("name").GetString()));

@@ -128,7 +128,13 @@ public class OutsiderScoreTests
             Assert.Equal(expected[k].Shape, score.Weibulls[k].Shape, 9);
             Assert.Equal(expected[k].Scale, score.Weibulls[k].Scale, 9);
         }
-        Assert.Contains("class 1 has 1 correctly classified", Assert.Throws<ArgumentException>(() =>
+        // With fewer than two correct inputs a class falls back on all of them: class 0 of (0, 9), (1, 8), (6, 0) has one.
+        using var early = OpenMax.Fit(tensor(new double[] { 0, 9, 1, 8, 6, 0, 0, 2, 0, 4, 1, 7 }, [6, 2], ScalarType.Float64),
+            tensor(new long[] { 0, 0, 0, 1, 1, 1 }), tailSize: 2);
+        // Mean (7/3, 17/3); distances √(49 + 100)/3, √(16 + 49)/3 and √(121 + 289)/3: the tail is √410/3 and √149/3.
+        var fallback = Weibull.Fit([Math.Sqrt(410) / 3, Math.Sqrt(149) / 3]);
+        Assert.Equal(fallback.Shape, early.Weibulls[0].Shape, 9);
+        Assert.Contains("class 1 has 1 training inputs", Assert.Throws<ArgumentException>(() =>
             OpenMax.Fit(logits.narrow(0, 0, 5), tensor(new long[] { 0, 0, 0, 0, 1 }))).Message);
         // Equal tail distances leave no Weibull to fit: refused, naming the class.
         Assert.Contains("class 0: all 2 samples equal", Assert.Throws<ArgumentException>(() =>

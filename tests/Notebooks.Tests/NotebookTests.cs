@@ -31,6 +31,8 @@ public class NotebookTests
         ["sweepEpochs"] = "1", ["sweepPerClass"] = "30", ["snapshotSamples"] = "100", ["outsiders"] = "500",
         ["pairEpochs"] = "3", ["pairsPerEpoch"] = "3000", ["samplesShown"] = "10", ["modelFolder"] = Models,
         ["figureFolder"] = Models,
+        // Notebook 7 trains two networks per feature dimension: two small dimensions, 150 digits per known class.
+        ["featureDims"] = "2,8", ["knownPerClass"] = "150", ["resultFolder"] = Models,
     };
 
     public static TheoryData<string> All() => [.. Directory.EnumerateFiles(Folder, "*.ipynb").Select(p => Path.GetFileName(p)).Order(StringComparer.Ordinal)];
@@ -103,6 +105,17 @@ public class NotebookTests
                 Assert.Equal(6.5, summary["contrastiveCheck"], 9);
                 Assert.True(summary["lastLoss"] < summary["firstLoss"]);
                 Assert.InRange(summary["contrastiveAccuracy"], 0.3, 1);
+                break;
+            case "07":
+                Assert.Equal(6, summary["knownClasses"]);
+                Assert.Equal(2 * 2 * 6 * 2, summary["rows"]);          // dimensions × networks × scores × kinds of outsider
+                Assert.Equal(1, summary["metricsInRange"]);
+                Assert.Equal(0, summary["oscrAboveAccuracy"]);          // an OSCR area never exceeds the closed-set accuracy
+                Assert.InRange(summary["validationAcceptedMin"], 0.85, 1); // thresholds accept about acceptRate of validation
+                Assert.InRange(summary["accuracyMin"], 0.35, 1);         // six classes: chance is 0.17
+                Assert.InRange(summary["aurocFarBest"], 0.7, 1);
+                Assert.Equal(5, summary["savedSets"]);
+                Assert.True(summary["ratio8Center"] < summary["ratio8Softmax"], $"8-D: center loss {summary["ratio8Center"]} vs softmax {summary["ratio8Softmax"]}");
                 break;
         }
     }

@@ -160,22 +160,22 @@ public static class FeatureCharts
     /// <param name="labels">Class of each row (N).</param>
     /// <param name="classNames">Names by label: one legend entry each.</param>
     /// <param name="centers">Centres (C, D), drawn as black crosses, or null.</param>
-    /// <param name="outsiders">Features of outsiders (M, D), drawn in grey as one legend entry, or null.</param>
-    /// <param name="outsidersName">Legend entry of the outsiders.</param>
+    /// <param name="outsiders">Groups of outsiders (name, features (M, D)), each drawn in a muted colour as one legend entry, or null.</param>
     /// <param name="title">Chart title.</param>
     public static GenericChart Projected(Tensor features, Tensor labels, IReadOnlyList<string> classNames, Tensor? centers = null,
-        Tensor? outsiders = null, string outsidersName = "outsiders", string title = "features: first two principal components")
+        IReadOnlyList<(string Name, Tensor Features)>? outsiders = null, string title = "features: first two principal components")
     {
         using var pca = Pca.Fit(features, 2);
         using var scope = NewDisposeScope();
-        var traces = ClassTraces(HostArrays.Floats(pca.Transform(features)), 2, HostArrays.Bytes(labels), classNames).ToList();
-        if (outsiders is not null)
+        var traces = new List<GenericChart>();
+        foreach (var (group, (name, rows)) in (outsiders ?? []).Index())
         {
-            var o = HostArrays.Floats(pca.Transform(outsiders));
-            traces.Insert(0, Chart.Point<double, double, string>(
+            var o = HostArrays.Floats(pca.Transform(rows));
+            traces.Add(Chart.Point<double, double, string>(
                 Enumerable.Range(0, o.Length / 2).Select(i => (double)o[2 * i]).ToArray(), Enumerable.Range(0, o.Length / 2).Select(i => (double)o[2 * i + 1]).ToArray(),
-                Name: outsidersName, Opacity: 0.35, MarkerColor: Color.fromString("#b0b0b0")));
+                Name: name, Opacity: 0.35, MarkerColor: Color.fromString(OutsiderPalette[group % OutsiderPalette.Length])));
         }
+        traces.AddRange(ClassTraces(HostArrays.Floats(pca.Transform(features)), 2, HostArrays.Bytes(labels), classNames));
         if (centers is not null) traces.Add(CenterTrace(HostArrays.Floats(pca.Transform(centers)), 2));
         var share = pca.ExplainedVarianceRatio;
         return WithAxes(Chart.Combine(traces).WithSize(680, 580), title,
@@ -217,6 +217,9 @@ public static class FeatureCharts
     // One colour per class, so a class looks the same in every chart, side by side included.
     static readonly string[] Palette =
         ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    // Outsiders stay in the background: muted colours no class uses.
+    static readonly string[] OutsiderPalette = ["#b0b0b0", "#d2b48c", "#8fbc8f"];
 
     static GenericChart CenterTrace(float[] centers, int dim)
     {
