@@ -136,6 +136,8 @@ public class OutsiderScoreTests
         Assert.Equal(fallback.Shape, early.Weibulls[0].Shape, 9);
         Assert.Contains("class 1 has 1 training inputs", Assert.Throws<ArgumentException>(() =>
             OpenMax.Fit(logits.narrow(0, 0, 5), tensor(new long[] { 0, 0, 0, 0, 1 }))).Message);
+        // One class leaves nothing to revise: refused.
+        Assert.Contains("C ≥ 2", Assert.Throws<ArgumentException>(() => OpenMax.Fit(tensor(new double[] { 1, 2, 3 }, [3, 1], ScalarType.Float64), zeros(3, ScalarType.Int64))).Message);
         // Equal tail distances leave no Weibull to fit: refused, naming the class.
         Assert.Contains("class 0: all 2 samples equal", Assert.Throws<ArgumentException>(() =>
             OpenMax.Fit(tensor(new double[] { 3, 0, 5, 0, 0, 2, 0, 4 }, [4, 2], ScalarType.Float64), tensor(new long[] { 0, 0, 1, 1 }))).Message);

@@ -137,7 +137,7 @@ public static class FeatureCharts
         var traces = curves.Select(c => Chart.Line<double, double, string>(c.Curve.FalsePositiveRate, c.Curve.TruePositiveRate,
             Name: $"{c.Name} (AUROC {c.Curve.Auroc:F3})")).ToList();
         traces.Add(Chart.Line<double, double, string>(new[] { 0.0, 1 }, new[] { 0.0, 1 }, Name: "chance", LineDash: StyleParam.DrawingStyle.Dash, LineColor: Color.fromString("grey")));
-        return WithAxes(Chart.Combine(traces).WithSize(640, 560), title, OutsidersAccepted, "true positive rate (known accepted)");
+        return WithAxes(Chart.Combine(traces).WithSize(820, 560), title, OutsidersAccepted, "true positive rate (known accepted)");
     }
 
     /// <summary>
@@ -148,7 +148,7 @@ public static class FeatureCharts
     {
         var traces = curves.Select(c => Chart.Line<double, double, string>(c.Curve.FalsePositiveRate, c.Curve.CorrectClassificationRate,
             Name: $"{c.Name} (OSCR {c.Curve.Area:F3})")).ToList();
-        return WithAxes(Chart.Combine(traces).WithSize(640, 560), title, OutsidersAccepted, "correct classification rate (known, accepted and right)");
+        return WithAxes(Chart.Combine(traces).WithSize(820, 560), title, OutsidersAccepted, "correct classification rate (known, accepted and right)");
     }
 
     /// <summary>

@@ -55,6 +55,7 @@ public sealed class OpenMax : OutsiderScore
         if (tailSize < 2) throw new ArgumentOutOfRangeException(nameof(tailSize), tailSize, "must be at least 2");
         if (logits.dim() != 2) throw new ArgumentException($"logits must have shape (N, C), got {Check.Shape(logits)}", nameof(logits));
         long classes = logits.shape[1];
+        if (classes < 2) throw new ArgumentException($"logits must have shape (N, C) with C ≥ 2 (a single class leaves nothing to revise), got {Check.Shape(logits)}", nameof(logits));
         using var scope = NewDisposeScope();
         Check.FeaturesAndLabels(logits, labels, logits.new_zeros(classes, classes), nameof(logits));
         var z = logits.detach().to(ScalarType.Float64);
