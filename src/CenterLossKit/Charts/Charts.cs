@@ -134,10 +134,10 @@ public static class FeatureCharts
     /// <summary>ROC curves, each named with its AUROC in the legend.</summary>
     public static GenericChart RocCurves(IEnumerable<(string Name, RocCurve Curve)> curves, string title = "ROC: known classes vs outsiders")
     {
-        var traces = curves.Select(c => Chart.Line<double, double, string>(c.Curve.FalsePositiveRate, c.Curve.TruePositiveRate,
-            Name: $"{c.Name} (AUROC {c.Curve.Auroc:F3})")).ToList();
+        var traces = curves.Select((c, i) => Chart.Line<double, double, string>(c.Curve.FalsePositiveRate, c.Curve.TruePositiveRate,
+            Name: $"{c.Name} (AUROC {c.Curve.Auroc:F3})", LineColor: CurveColor(i))).ToList();
         traces.Add(Chart.Line<double, double, string>(new[] { 0.0, 1 }, new[] { 0.0, 1 }, Name: "chance", LineDash: StyleParam.DrawingStyle.Dash, LineColor: Color.fromString("grey")));
-        return WithAxes(Chart.Combine(traces).WithSize(820, 560), title, OutsidersAccepted, "true positive rate (known accepted)");
+        return CurveLayout(Chart.Combine(traces), title, "true positive rate (known accepted)");
     }
 
     /// <summary>
@@ -146,9 +146,9 @@ public static class FeatureCharts
     /// </summary>
     public static GenericChart OscrCurves(IEnumerable<(string Name, OscrCurve Curve)> curves, string title = "OSCR: known classes vs outsiders")
     {
-        var traces = curves.Select(c => Chart.Line<double, double, string>(c.Curve.FalsePositiveRate, c.Curve.CorrectClassificationRate,
-            Name: $"{c.Name} (OSCR {c.Curve.Area:F3})")).ToList();
-        return WithAxes(Chart.Combine(traces).WithSize(820, 560), title, OutsidersAccepted, "correct classification rate (known, accepted and right)");
+        var traces = curves.Select((c, i) => Chart.Line<double, double, string>(c.Curve.FalsePositiveRate, c.Curve.CorrectClassificationRate,
+            Name: $"{c.Name} (OSCR {c.Curve.Area:F3})", LineColor: CurveColor(i))).ToList();
+        return CurveLayout(Chart.Combine(traces), title, "correct classification rate (known, accepted and right)");
     }
 
     /// <summary>
@@ -182,7 +182,16 @@ public static class FeatureCharts
             $"principal component 1 ({share[0]:P0} of the variance)", $"principal component 2 ({share[1]:P0} of the variance)");
     }
 
-    const string OutsidersAccepted = "false positive rate (outsiders accepted)";
+    // Distinct colours: plotly's default sequence puts near-identical blues, purples and reds side by side.
+    static Color CurveColor(int i) => Color.fromString(Palette[i % Palette.Length]);
+
+    // ROC and OSCR curves climb from the left, so the bottom-right corner is empty: the legend goes there
+    // and the plot keeps the chart's full width instead of sharing it with a long legend.
+    static GenericChart CurveLayout(GenericChart chart, string title, string yTitle) =>
+        WithLayout(WithAxes(chart.WithSize(720, 600), title, "false positive rate (outsiders accepted)", yTitle), ("legend", new Dictionary<string, object>
+        {
+            ["x"] = 0.99, ["y"] = 0.02, ["xanchor"] = "right", ["yanchor"] = "bottom", ["bgcolor"] = "rgba(255,255,255,0.8)",
+        }));
 
     static GenericChart WithAxes(GenericChart chart, string title, string xTitle, string yTitle) =>
         WithLayout(chart, ("title", Title(title)),
