@@ -46,7 +46,8 @@ public sealed class KernelServer : IDisposable
             catch (NetMQException e)
             {
                 Dispose();
-                throw new InvalidDataException($"cannot listen on {connection.Address(port)} ({name}): {e.Message}");
+                var why = e is AddressAlreadyInUseException ? "the port is taken" : e.Message; // NetMQ's own message names only the type
+                throw new InvalidDataException($"cannot listen on {connection.Address(port)} ({name}): {why}");
             }
         }
 

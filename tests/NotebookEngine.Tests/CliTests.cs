@@ -144,6 +144,38 @@ public class CliTests
         Assert.Contains("ProcessDied", File.ReadAllText(Path.Combine(folder, "out", "ends.html")));
     }
 
+    [Theory]
+    [InlineData("KILL")]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task WhenCsnbEndsItsCellHostEndsToo(string signal)
+    {
+        var folder = TestHost.TempFolder();
+        var notebook = Notebook.Create();
+        notebook.InsertCell(0, Cell.Code("File.WriteAllText(\"host.pid\", Environment.ProcessId.ToString());"));
+        notebook.InsertCell(1, Cell.Code("while (true) Thread.Sleep(100);"));
+        notebook.Save(Path.Combine(folder, "forever.ipynb"));
+        var start = new System.Diagnostics.ProcessStartInfo(Scripting.DotnetHost.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Csnb, "run", Path.Combine(folder, "forever.ipynb"), "-o", Path.Combine(folder, "out") }) start.ArgumentList.Add(arg);
+        using var csnb = System.Diagnostics.Process.Start(start)!;
+        var stdout = csnb.StandardOutput.ReadToEndAsync();
+        var pidFile = Path.Combine(folder, "host.pid");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(pidFile) && clock.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(100);
+        Thread.Sleep(500); // into the endless cell
+        var host = int.Parse(File.ReadAllText(pidFile));
+
+        Processes.Run("kill", [$"-{signal}", csnb.Id.ToString()]);
+        Assert.True(Processes.Ended(host, TimeSpan.FromSeconds(10)), $"cell host {host} outlived csnb (SIG{signal})");
+        Assert.True(csnb.WaitForExit(TimeSpan.FromSeconds(30)));
+        if (signal == "KILL") return;
+        // Asked to stop, csnb interrupts the cell and still writes what ran.
+        Assert.Equal(130, csnb.ExitCode);
+        Assert.Contains("✗ interrupted:", await stdout);
+        var executed = Notebook.Load(Path.Combine(folder, "out", "forever.ipynb"));
+        Assert.Equal("Interrupted", (string?)executed.Cells[1].Outputs.Single()!["ename"]);
+    }
+
     [Fact]
     public void AnExportedNotebookRunsAsAFileBasedApp()
     {

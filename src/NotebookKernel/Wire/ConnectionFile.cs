@@ -21,7 +21,7 @@ public sealed record ConnectionFile(string Transport, string Ip, int ShellPort, 
         string Text(string name, string fallback) => !root.TryGetProperty(name, out var v) ? fallback
             : v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new InvalidDataException($"{path}: '{name}' must be a string, not {v.GetRawText()}");
         int Port(string name) => !root.TryGetProperty(name, out var v) ? throw new InvalidDataException($"{path}: '{name}' is missing")
-            : v.TryGetInt32(out var port) && port is > 0 and <= 65535 ? port
+            : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var port) && port is > 0 and <= 65535 ? port
             : throw new InvalidDataException($"{path}: '{name}' must be a port number from 1 to 65535, not {v.GetRawText()}");
 
         var file = new ConnectionFile(Text("transport", "tcp"), Text("ip", "127.0.0.1"), Port("shell_port"), Port("iopub_port"),

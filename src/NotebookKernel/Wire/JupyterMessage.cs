@@ -166,7 +166,8 @@ public sealed class WireFormat(string key, string session)
         return frames;
     }
 
-    string Sign(params byte[][] parts)
+    /// <summary>The signature of a message's header, parent header, metadata and content, as hex (empty with no key).</summary>
+    public string Sign(params byte[][] parts)
     {
         if (_key.Length == 0) return "";
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
