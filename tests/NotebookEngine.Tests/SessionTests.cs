@@ -23,6 +23,15 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task TheWholeFrameworkIsThereWithoutAReference()
+    {
+        var session = new ScriptSession();
+        var (status, output) = await Run(session, "System.Xml.Linq.XElement.Parse(\"<a>7</a>\").Value + new System.Net.Http.HttpClient().Timeout.TotalSeconds");
+        Assert.Equal(CellStatus.Ok, status);
+        Assert.Equal("7100", output.Results.Single().PlainText);
+    }
+
+    [Fact]
     public async Task TrailingExpressionGivesAResultOnlyWhenItHasAValue()
     {
         var session = new ScriptSession();

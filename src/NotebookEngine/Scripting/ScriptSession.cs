@@ -77,9 +77,8 @@ public sealed class ScriptSession : ICellExecutor
         _restore = new PackageRestore(_settings.CacheRoot);
         _options = ScriptOptions.Default
             .WithImports(DefaultImports)
-            // The display libraries the engine carries are there without a #r, as in .NET Interactive.
-            .AddReferences(typeof(ScriptGlobals).Assembly, typeof(Microsoft.DotNet.Interactive.Formatting.Formatter).Assembly,
-                typeof(Plotly.NET.GenericChart).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly)
+            // The framework, and the display libraries the engine carries, are there without a #r, as in .NET Interactive.
+            .WithReferences(DefaultReferences.All)
             .WithEmitDebugInformation(true)
             .WithFileEncoding(System.Text.Encoding.UTF8)
             .WithLanguageVersion(LanguageVersion.Latest)
