@@ -74,6 +74,7 @@ sealed class KernelProcess : IDisposable
     public static Process StartKernel(string connectionFile)
     {
         var start = new ProcessStartInfo(Scripting.DotnetHost.Path) { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.Environment["JPY_PARENT_PID"] = Environment.ProcessId.ToString(); // as Jupyter does: the kernel ends if the tests' process dies
         foreach (var arg in new[] { Processes.BuiltProgram("NotebookKernel", "csnb-kernel"), "start", connectionFile }) start.ArgumentList.Add(arg);
         return Process.Start(start)!;
     }
