@@ -189,12 +189,12 @@ public sealed class KernelServer : IDisposable
     {
         var code = request.Text("code");
         var cursor = CodePoints.ToUtf16(code, request.Integer("cursor_pos", CodePoints.FromUtf16(code, code.Length)));
-        var text = _cells.InspectAsync(code, cursor).GetAwaiter().GetResult();
+        var found = _cells.InspectAsync(code, cursor, request.Integer("detail_level", 0)).GetAwaiter().GetResult();
         Reply(_shell, request, "inspect_reply", new JsonObject
         {
             ["status"] = "ok",
-            ["found"] = text is not null,
-            ["data"] = text is null ? new JsonObject() : new JsonObject { ["text/plain"] = text },
+            ["found"] = found is not null,
+            ["data"] = found is null ? new JsonObject() : new JsonObject { ["text/plain"] = found.PlainText, ["text/markdown"] = found.Markdown },
             ["metadata"] = new JsonObject(),
         });
     }
@@ -269,7 +269,7 @@ public sealed class KernelServer : IDisposable
 
         public void Result(DisplayData data) => Publish("execute_result", new JsonObject
         {
-            ["execution_count"] = executionCount, ["data"] = HostJson.Bundle(data), ["metadata"] = new JsonObject(),
+            ["execution_count"] = executionCount, ["data"] = JupyterBundle.Of(data, textAsLines: false), ["metadata"] = new JsonObject(),
         });
 
         public void Error(CellError error)
@@ -278,11 +278,13 @@ public sealed class KernelServer : IDisposable
             Publish("error", HostJson.Error(error));
         }
 
+        public void ClearOutput(bool wait) => Publish("clear_output", new JsonObject { ["wait"] = wait });
+
         void Publish(string type, JsonObject content) => Kernel.Publish(type, content, Request);
 
         static JsonObject Bundle(DisplayData data, string displayId) => new()
         {
-            ["data"] = HostJson.Bundle(data), ["metadata"] = new JsonObject(), ["transient"] = new JsonObject { ["display_id"] = displayId },
+            ["data"] = JupyterBundle.Of(data, textAsLines: false), ["metadata"] = new JsonObject(), ["transient"] = new JsonObject { ["display_id"] = displayId },
         };
     }
 

@@ -47,7 +47,7 @@ public class KernelTests
         Assert.Equal("incomplete", (string?)found["is_complete_open"]);
         Assert.Equal("complete", (string?)found["is_complete_done"]);
         Assert.True((bool)found["inspect"]![0]!);
-        Assert.Equal("Field: System.Collections.Generic.List<int> numbers", (string?)found["inspect"]![1]);
+        Assert.Equal("variable numbers\nList<int> numbers", (string?)found["inspect"]![1]);
         Assert.Equal(0, (int)found["exit_code"]!);
         Assert.False((bool)found["process_left"]!);
     }

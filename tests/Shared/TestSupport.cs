@@ -72,6 +72,7 @@ public sealed class RecordingOutput : ICellOutput
     public void UpdateDisplay(DisplayData data, string displayId) { lock (Events) Events.Add(("update", data.PlainText, displayId, data)); }
     public void Result(DisplayData data) { lock (Events) Events.Add(("result", data.PlainText, null, data)); }
     public void Error(CellError error) { lock (Events) { Events.Add(("error", error.Name + ": " + error.Value, null, null)); Errors.Add(error); } }
+    public void ClearOutput(bool wait) { lock (Events) Events.Add(("clear", wait ? "wait" : "now", null, null)); }
 
     public List<CellError> Errors { get; } = [];
 

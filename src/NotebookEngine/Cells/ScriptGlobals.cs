@@ -12,6 +12,12 @@ public sealed class ScriptGlobals
     /// <summary>Shows <paramref name="value"/> as a new output of the running cell; the handle can replace it later.</summary>
     public DisplayedValue display(object? value) => Displays.Show(value);
 
+    /// <summary>
+    /// Clears the running cell's output, as IPython's <c>clear_output</c>; with <paramref name="wait"/>,
+    /// only when the next output arrives, so a display redrawn in a loop does not flicker.
+    /// </summary>
+    public void clear_output(bool wait = false) => Displays.Clear(wait);
+
     /// <summary>Raw HTML that displays as itself.</summary>
     public IHtmlContent HTML(string html) => new HtmlString(html);
 }
@@ -71,6 +77,12 @@ public static class Displays
         var target = Current.Value ?? origin;
         ShowLibraryIfFirstChart(target, value);
         target.Output.UpdateDisplay(Formatters.Format(value), displayId);
+    }
+
+    internal static void Clear(bool wait)
+    {
+        var target = Current.Value ?? throw new InvalidOperationException("clear_output() works only while a cell runs");
+        target.Output.ClearOutput(wait);
     }
 
     internal static void Result(Target target, object? value)

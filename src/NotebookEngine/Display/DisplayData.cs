@@ -33,6 +33,9 @@ public interface ICellOutput
 
     /// <summary>The cell failed: compile errors, an exception, a timeout or an interrupt.</summary>
     void Error(CellError error);
+
+    /// <summary>Clears what the cell has shown so far; with <paramref name="wait"/>, only when its next output arrives (so a progress display does not flicker).</summary>
+    void ClearOutput(bool wait);
 }
 
 /// <summary>A cell failure as Jupyter shows it: name, value and traceback lines.</summary>

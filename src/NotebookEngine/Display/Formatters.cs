@@ -19,21 +19,27 @@ public static class Formatters
     {
         Formatter.Register<GenericChart>(chart => GenericChart.toChartHTML(chart), "text/html");
         Formatter.Register<GenericChart>(_ => "Plotly.NET chart", "text/plain");
-        Formatter.SetPreferredMimeTypesFor(typeof(GenericChart), "text/html");
+        // The figure itself, for front ends that draw Plotly natively (JupyterLab, VS Code); the HTML stays for the others.
+        Formatter.Register<GenericChart>(chart => GenericChart.toFigureJson(chart), PlotlyMimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(GenericChart), "text/html", PlotlyMimeType);
         Formatter.Register<DataFrame>(DataFrameHtml, "text/html");
         Formatter.Register<DataFrame>(DataFramePlain, "text/plain");
         Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), "text/html");
         return true;
     });
 
-    /// <summary>text/plain always; text/html when the value's preferred format is HTML.</summary>
+    /// <summary>The MIME type of a Plotly figure's JSON, which JupyterLab and VS Code render with their own Plotly.</summary>
+    public const string PlotlyMimeType = "application/vnd.plotly.v1+json";
+
+    /// <summary>text/plain always; for values other than scalars, also every MIME type the value prefers (text/html, a Plotly figure, …).</summary>
     public static DisplayData Format(object? value)
     {
         _ = Registered.Value;
         if (value is null) return DisplayData.Plain("<null>");
         var data = new Dictionary<string, string> { ["text/plain"] = value.ToDisplayString("text/plain") };
-        if (!IsScalar(value.GetType()) && Formatter.GetPreferredMimeTypesFor(value.GetType()).Contains("text/html"))
-            data["text/html"] = value.ToDisplayString("text/html");
+        if (!IsScalar(value.GetType()))
+            foreach (var mimeType in Formatter.GetPreferredMimeTypesFor(value.GetType()))
+                data[mimeType] = value.ToDisplayString(mimeType);
         return new DisplayData(data);
     }
 

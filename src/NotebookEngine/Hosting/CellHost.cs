@@ -117,11 +117,21 @@ public sealed class CellHost : ICellExecutor, IDisposable
         return (matches.Select(m => (string)m!).ToList(), (int)(HostJson.Integer(reply, "start") ?? cursor));
     }
 
-    /// <summary>A description of the symbol at <paramref name="cursor"/>, or null.</summary>
-    public async Task<string?> InspectAsync(string code, int cursor)
+    /// <summary>What the name at <paramref name="cursor"/> is, with its documentation at <paramref name="detail"/> 0 or 1; null if nothing.</summary>
+    public async Task<Inspection?> InspectAsync(string code, int cursor, int detail)
     {
-        var reply = await AskAsync(HostMessages.Inspect, new JsonObject { ["code"] = code, ["cursor"] = cursor }).ConfigureAwait(false);
-        return reply?["text"] is JsonValue text ? (string?)text : null;
+        var reply = await AskAsync(HostMessages.Inspect, new JsonObject { ["code"] = code, ["cursor"] = cursor, ["detail"] = detail }).ConfigureAwait(false);
+        return reply?["plain"] is null ? null : new Inspection(HostJson.Text(reply, "plain"), HostJson.Text(reply, "markdown"));
+    }
+
+    /// <summary>
+    /// Each expression's value as a Jupyter user_expressions entry: <c>{status: ok, data}</c> or
+    /// <c>{status: error, ename, evalue, traceback}</c>. The execution count stays.
+    /// </summary>
+    public async Task<JsonObject> EvaluateAsync(IReadOnlyDictionary<string, string> expressions)
+    {
+        var request = new JsonObject { ["expressions"] = new JsonObject(expressions.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)e.Value))) };
+        return (await AskAsync(HostMessages.Evaluate, request).ConfigureAwait(false))?["results"] as JsonObject ?? [];
     }
 
     /// <summary>"complete", "incomplete" or "invalid"; "unknown" when the host cannot tell.</summary>
@@ -354,6 +364,7 @@ sealed class HostProcess : IDisposable
                 case HostMessages.UpdateDisplay: output.UpdateDisplay(HostJson.Data(message["data"]), HostJson.Text(message, "display_id")); break;
                 case HostMessages.Result: output.Result(HostJson.Data(message["data"])); break;
                 case HostMessages.Error: output.Error(HostJson.Error(message)); break;
+                case HostMessages.ClearOutput: output.ClearOutput(message["wait"]?.GetValue<bool>() == true); break;
                 case HostMessages.InputRequest when output is ICellInput input:
                     // Off the reading thread: the answer may take as long as the user does, and an interrupt must get through meanwhile.
                     _ = System.Threading.Tasks.Task.Run(() =>

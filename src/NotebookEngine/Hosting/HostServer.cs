@@ -71,7 +71,7 @@ public sealed class HostServer
                 case HostMessages.Execute: _ = Task.Run(() => ExecuteAsync(message)); break;
                 case HostMessages.Interrupt: lock (_gate) _running?.Cancel(); break;
                 case HostMessages.InputReply: lock (_gate) _output?.Answer(HostJson.Text(message, "value")); break;
-                case HostMessages.Complete or HostMessages.Inspect or HostMessages.IsComplete: _ = Task.Run(() => Assist(message)); break;
+                case HostMessages.Complete or HostMessages.Inspect or HostMessages.IsComplete or HostMessages.Evaluate: _ = Task.Run(() => Assist(message)); break;
                 case HostMessages.Shutdown: return 0;
             }
         }
@@ -109,7 +109,19 @@ public sealed class HostServer
                 reply["start"] = start;
                 break;
             case HostMessages.Inspect:
-                reply["text"] = _assist.Inspect(code, cursor);
+                if (_assist.Inspect(code, cursor, (int)(HostJson.Integer(request, "detail") ?? 0)) is { } found)
+                    (reply["plain"], reply["markdown"]) = (found.PlainText, found.Markdown);
+                break;
+            case HostMessages.Evaluate:
+                var results = new JsonObject();
+                foreach (var (name, expression) in request["expressions"] as JsonObject ?? [])
+                {
+                    var (value, error) = await _session.EvaluateAsync(expression is JsonValue v && v.TryGetValue<string>(out var text) ? text : "").ConfigureAwait(false);
+                    var result = error is null ? new JsonObject { ["data"] = HostJson.Bundle(value!) } : HostJson.Error(error);
+                    result["status"] = error is null ? "ok" : "error";
+                    results[name] = result;
+                }
+                reply["results"] = results;
                 break;
             case HostMessages.IsComplete:
                 reply["status"] = CodeAssist.IsComplete(code);
@@ -163,6 +175,8 @@ public sealed class HostServer
             Send(message);
         }
 
+        public void ClearOutput(bool wait) => Send(new JsonObject { ["type"] = HostMessages.ClearOutput, ["wait"] = wait });
+
         public string ReadLine(string prompt, bool password, CancellationToken cancellation)
         {
             if (!_allowStdin)
@@ -213,9 +227,9 @@ internal static class HostMessages
 {
     // Supervisor to host.
     internal const string Execute = "execute", Interrupt = "interrupt", InputReply = "input_reply",
-        Complete = "complete", Inspect = "inspect", IsComplete = "is_complete", Shutdown = "shutdown";
+        Complete = "complete", Inspect = "inspect", IsComplete = "is_complete", Evaluate = "evaluate", Shutdown = "shutdown";
 
     // Host to supervisor.
     internal const string Ready = "ready", Stream = "stream", Display = "display", UpdateDisplay = "update_display",
-        Result = "result", Error = "error", InputRequest = "input_request", Done = "done", Reply = "reply";
+        Result = "result", Error = "error", ClearOutput = "clear_output", InputRequest = "input_request", Done = "done", Reply = "reply";
 }

@@ -17,20 +17,34 @@ public sealed class NotebookOutputs
     public ICellOutput For(Cell cell, int executionCount) => new Sink(this, cell.Outputs, executionCount);
 
     /// <summary>An nbformat data bundle (text values stored as lists of lines, as Jupyter does).</summary>
-    public static JsonObject Bundle(DisplayData data)
-    {
-        var bundle = new JsonObject();
-        foreach (var (mime, value) in data.Data)
-            bundle[mime] = mime.StartsWith("text/", StringComparison.Ordinal) ? Text.Lines(value) : value;
-        return bundle;
-    }
+    public static JsonObject Bundle(DisplayData data) => JupyterBundle.Of(data, textAsLines: true);
 
     sealed class Sink(NotebookOutputs owner, JsonArray outputs, int executionCount) : ICellOutput
     {
+        bool _clearOnNext;
+
+        public void ClearOutput(bool wait)
+        {
+            lock (owner._lock)
+            {
+                if (wait) _clearOnNext = true;
+                else outputs.Clear();
+            }
+        }
+
+        /// <summary>A clear_output(wait: true) takes effect when the next output comes; call with the lock held.</summary>
+        void ClearIfAsked()
+        {
+            if (!_clearOnNext) return;
+            _clearOnNext = false;
+            outputs.Clear();
+        }
+
         public void Stream(string name, string text)
         {
             lock (owner._lock)
             {
+                ClearIfAsked();
                 // Consecutive writes to one stream make one output, as Jupyter front ends show them.
                 if (outputs.LastOrDefault() is JsonObject last && (string?)last["output_type"] == "stream" && (string?)last["name"] == name)
                     last["text"] = Text.Lines(Text.Join(last["text"]) + text);
@@ -44,6 +58,7 @@ public sealed class NotebookOutputs
             var output = new JsonObject { ["output_type"] = "display_data", ["data"] = Bundle(data), ["metadata"] = new JsonObject() };
             lock (owner._lock)
             {
+                ClearIfAsked();
                 outputs.Add(output);
                 owner._displays[displayId] = output;
             }
@@ -58,6 +73,8 @@ public sealed class NotebookOutputs
         public void Result(DisplayData data)
         {
             lock (owner._lock)
+            {
+                ClearIfAsked();
                 outputs.Add(new JsonObject
                 {
                     ["output_type"] = "execute_result",
@@ -65,11 +82,14 @@ public sealed class NotebookOutputs
                     ["data"] = Bundle(data),
                     ["metadata"] = new JsonObject(),
                 });
+            }
         }
 
         public void Error(CellError error)
         {
             lock (owner._lock)
+            {
+                ClearIfAsked();
                 outputs.Add(new JsonObject
                 {
                     ["output_type"] = "error",
@@ -77,6 +97,7 @@ public sealed class NotebookOutputs
                     ["evalue"] = error.Value,
                     ["traceback"] = new JsonArray(error.Traceback.Select(l => (JsonNode)l!).ToArray()),
                 });
+            }
         }
     }
 }

@@ -12,7 +12,8 @@ namespace NotebookEngine.Scripting;
 /// framework (what a project targeting it sees) and the display libraries the engine carries, with
 /// the assemblies they use. Roslyn reuses its symbols for resolved references from one cell to the
 /// next; references by name (Roslyn's script defaults) are resolved again for every cell, which made
-/// a trivial cell cost two to three times as much.
+/// a trivial cell cost two to three times as much. Each reference carries its XML documentation
+/// where there is one: beside the assembly, or in the SDK's reference pack for the framework.
 /// </summary>
 static class DefaultReferences
 {
@@ -45,8 +46,34 @@ static class DefaultReferences
             foreach (var name in ReferencedNames(path))
                 if (appAssemblies.TryGetValue(name, out var dependency)) pending.Enqueue(dependency);
         }
-        return [.. files.Select(f => (MetadataReference)MetadataReference.CreateFromFile(f))];
+        return [.. files.Select(For)];
     }
+
+    /// <summary>A reference to the assembly file at <paramref name="path"/>, with its documentation if any is found.</summary>
+    public static MetadataReference For(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path);
+        var candidates = new List<string> { Path.ChangeExtension(path, ".xml") };
+        if (ReferencePack.Value is { } pack) candidates.Add(Path.Combine(pack, name + ".xml"));
+        var xml = candidates.FirstOrDefault(File.Exists);
+        // The framework's core types live in System.Private.CoreLib, documented as the System.Runtime they are exposed through.
+        if (xml is null && name == "System.Private.CoreLib" && ReferencePack.Value is { } refs && File.Exists(Path.Combine(refs, "System.Runtime.xml")))
+            xml = Path.Combine(refs, "System.Runtime.xml");
+        return MetadataReference.CreateFromFile(path, documentation: xml is null ? null : new XmlDocumentationFile(xml));
+    }
+
+    /// <summary>The reference assemblies and XML docs of this runtime's framework (dotnet/packs/Microsoft.NETCore.App.Ref/V/ref/netX.Y), if the SDK is there.</summary>
+    static readonly Lazy<string?> ReferencePack = new(() =>
+    {
+        var root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        var packs = Path.Combine(root, "packs", "Microsoft.NETCore.App.Ref");
+        if (!Directory.Exists(packs)) return null;
+        var moniker = $"net{Environment.Version.Major}.{Environment.Version.Minor}";
+        return Directory.EnumerateDirectories(packs)
+            .Where(v => Version.TryParse(Path.GetFileName(v).Split('-')[0], out var version) && version.Major == Environment.Version.Major)
+            .OrderByDescending(v => Version.Parse(Path.GetFileName(v).Split('-')[0]))
+            .Select(v => Path.Combine(v, "ref", moniker)).FirstOrDefault(Directory.Exists);
+    });
 
     static bool IsAssembly(string path)
     {
@@ -60,4 +87,29 @@ static class DefaultReferences
         var metadata = reader.GetMetadataReader();
         return metadata.AssemblyReferences.Select(h => metadata.GetString(metadata.GetAssemblyReference(h).Name)).ToList();
     }
+}
+
+/// <summary>An assembly's XML documentation file, read on first use, answering by documentation id.</summary>
+sealed class XmlDocumentationFile(string path) : DocumentationProvider
+{
+    readonly Lazy<Dictionary<string, string>> _members = new(() =>
+    {
+        try
+        {
+            return System.Xml.Linq.XDocument.Load(path).Descendants("member")
+                .Where(m => m.Attribute("name") is not null)
+                .GroupBy(m => (string)m.Attribute("name")!)
+                .ToDictionary(g => g.Key, g => g.First().ToString());
+        }
+        catch (Exception e) when (e is IOException or System.Xml.XmlException or UnauthorizedAccessException) { return []; }
+    });
+
+    protected override string? GetDocumentationForSymbol(string documentationMemberID, System.Globalization.CultureInfo preferredCulture, CancellationToken cancellationToken = default) =>
+        _members.Value.GetValueOrDefault(documentationMemberID);
+
+    public override bool Equals(object? obj) => obj is XmlDocumentationFile other && other.Path == Path;
+
+    public override int GetHashCode() => Path.GetHashCode();
+
+    string Path { get; } = path;
 }

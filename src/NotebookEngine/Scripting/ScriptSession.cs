@@ -139,6 +139,30 @@ public sealed class ScriptSession : ICellExecutor
         return timedOut ? CellStatus.TimedOut : CellStatus.Interrupted;
     }
 
+    /// <summary>
+    /// The value of <paramref name="expression"/> in this session, formatted, or the error it gave;
+    /// its console output is dropped and the execution count stays (Jupyter's user_expressions).
+    /// </summary>
+    public async Task<(DisplayData? Value, CellError? Error)> EvaluateAsync(string expression, CancellationToken cancellation = default)
+    {
+        var sink = new ValueSink();
+        await ExecuteAsync(expression, sink, timeout: null, cancellation, executionCount: ExecutionCount).ConfigureAwait(false);
+        return sink.Failure is { } error ? (null, error) : (sink.Value ?? DisplayData.Plain(""), null);
+    }
+
+    /// <summary>Keeps a cell's value and first error, nothing else.</summary>
+    sealed class ValueSink : ICellOutput
+    {
+        public DisplayData? Value { get; private set; }
+        public CellError? Failure { get; private set; }
+        public void Stream(string name, string text) { }
+        public void Display(DisplayData data, string displayId) { }
+        public void UpdateDisplay(DisplayData data, string displayId) { }
+        public void Result(DisplayData data) => Value = data;
+        public void Error(CellError error) => Failure ??= error;
+        public void ClearOutput(bool wait) { }
+    }
+
     Task<CellStatus> ICellExecutor.ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout, CancellationToken cancellation) =>
         ExecuteAsync(source, output, timeout, cancellation);
 
@@ -246,7 +270,7 @@ public sealed class ScriptSession : ICellExecutor
         {
             var path = Path.GetFullPath(Path.Combine(_settings.WorkingDirectory, reference.Path));
             if (ProjectBuild.IsProject(path)) path = ProjectBuild.Build(path, stop);
-            _options = _options.AddReferences(AssemblyHost.LoadFile(path));
+            _options = _options.AddReferences(Documented(AssemblyHost.LoadFile(path)));
         }
         var asked = directives.OfType<PackageDirective>().Select(d => new PackageRef(d.Id, d.Version)).ToList();
         if (asked.Count == 0) return;
@@ -263,7 +287,7 @@ public sealed class ScriptSession : ICellExecutor
             }
             if (HostProvided(package) is var (assembly, note))
             {
-                _options = _options.AddReferences(AssemblyHost.FromHost(assembly));
+                _options = _options.AddReferences(Documented([AssemblyHost.FromHost(assembly)]));
                 report.Add($"{package.Id} {package.Version ?? ""}".TrimEnd() + $": {note}");
             }
             else toRestore.Add(package);
@@ -271,7 +295,7 @@ public sealed class ScriptSession : ICellExecutor
         if (toRestore.Count > 0)
         {
             var restored = _restore.Restore([.. _restored, .. toRestore], _sources, stop);
-            _options = _options.AddReferences(AssemblyHost.Load(restored.SelectMany(p => p.Assemblies), restored.SelectMany(p => p.NativeFolders)));
+            _options = _options.AddReferences(Documented(AssemblyHost.Load(restored.SelectMany(p => p.Assemblies), restored.SelectMany(p => p.NativeFolders))));
             foreach (var package in toRestore)
             {
                 var version = restored.FirstOrDefault(r => r.Id.Equals(package.Id, StringComparison.OrdinalIgnoreCase))?.Version ?? package.Version;
@@ -282,6 +306,13 @@ public sealed class ScriptSession : ICellExecutor
         _packages.AddRange(asked);
         output.Display(DisplayData.Plain("Packages: " + string.Join("; ", report)), Guid.NewGuid().ToString("N"));
     }
+
+    /// <summary>
+    /// References to assemblies already loaded into the default context (so cells use those very
+    /// copies), by file, with their XML documentation for inspection where it is beside them.
+    /// </summary>
+    static IEnumerable<MetadataReference> Documented(IEnumerable<Assembly> assemblies) =>
+        assemblies.Where(a => a.Location.Length > 0).Select(a => DefaultReferences.For(a.Location));
 
     /// <summary>
     /// The host assembly that satisfies a package without a restore, and why; null if the package
