@@ -48,7 +48,30 @@ export.SetAction(parse =>
     return 0;
 });
 
-var root = new RootCommand("csnb — run C# notebooks (.ipynb, .NET Interactive style) headless, or export them as file-based apps") { run, export };
+// csnb convert: .ipynb to .dib and back (.NET Interactive's two notebook formats).
+var convertPath = new Argument<string>("notebook") { Description = "The notebook to convert (.ipynb or .dib)" };
+var convertOutput = new Option<string?>("--output", "-o") { Description = "The file to write (default: beside the notebook, with the other extension)" };
+var convert = new Command("convert", "Turn a .ipynb into a .dib (outputs are not kept) or a .dib into a .ipynb") { convertPath, convertOutput };
+convert.SetAction(parse =>
+{
+    var source = parse.GetValue(convertPath)!;
+    var target = Path.GetFullPath(parse.GetValue(convertOutput) ?? Path.ChangeExtension(source, Notebook.IsDib(source) ? ".ipynb" : ".dib"));
+    if (target == Path.GetFullPath(source))
+    {
+        Console.Error.WriteLine($"csnb convert: the output would overwrite {source}; name another with -o");
+        return 2;
+    }
+    try { Notebook.Load(source).Save(target); }
+    catch (Exception e) when (e is IOException or NotebookFormatException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"csnb convert: {e.Message}");
+        return 1;
+    }
+    Console.WriteLine($"wrote {target}");
+    return 0;
+});
+
+var root = new RootCommand("csnb — run C# notebooks (.ipynb, .NET Interactive style) headless, or export them as file-based apps") { run, export, convert };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
