@@ -23,19 +23,25 @@ public static class Formatters
         Formatter.Register<DataFrame>(DataFrameHtml, "text/html");
         Formatter.Register<DataFrame>(DataFramePlain, "text/plain");
         Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), "text/html");
+        // As .NET Interactive's notebook front ends set it, so display(text, mimeTypes…) formats the same.
+        Formatter.SetPreferredMimeTypesFor(typeof(string), PlainTextFormatter.MimeType);
         return true;
     });
 
-    /// <summary>text/plain always; text/html when the value's preferred format is HTML.</summary>
+    /// <summary>text/plain always; for values other than scalars, also every MIME type the value prefers (text/html, text/latex, …).</summary>
     public static DisplayData Format(object? value)
     {
         _ = Registered.Value;
         if (value is null) return DisplayData.Plain("<null>");
         var data = new Dictionary<string, string> { ["text/plain"] = value.ToDisplayString("text/plain") };
-        if (!IsScalar(value.GetType()) && Formatter.GetPreferredMimeTypesFor(value.GetType()).Contains("text/html"))
-            data["text/html"] = value.ToDisplayString("text/html");
+        if (!IsScalar(value.GetType()))
+            foreach (var mimeType in Formatter.GetPreferredMimeTypesFor(value.GetType()))
+                data[mimeType] = value.ToDisplayString(mimeType);
         return new DisplayData(data);
     }
+
+    /// <summary>Makes the engine's formatters known; the Formatting package's own display calls need them too.</summary>
+    public static void Register() => _ = Registered.Value;
 
     /// <summary>Numbers, text, dates and enums read best as plain text, as in Jupyter.</summary>
     static bool IsScalar(Type type) =>
