@@ -64,7 +64,12 @@ public class DifferentialTests(ITestOutputHelper log)
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, report);
 
-        Assert.Equal(notebooks.Sum(n => n.CSharpCells.Count), results.Count);
+        // Stable on any machine of this kind: the corpus, what cannot run here, and a floor under the equal cells
+        // (the measured count is in environment/DOTNET-INTERACTIVE.md); the kit never fails alone on plain C#.
+        Assert.Equal((67, 613), (notebooks.Count, results.Count));
+        Assert.Equal(311, results.Count(r => r.Reason.StartsWith("not run:", StringComparison.Ordinal)));
+        Assert.InRange(results.Count(r => r.Reason == Differences.Equal), 180, results.Count);
+        Assert.Empty(results.Where(r => r.Reason == "only the kit fails").Select(r => $"{r.Notebook.Name} C# cell {r.Cell + 1}"));
     }
 
     /// <summary>
