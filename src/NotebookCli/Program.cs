@@ -4,7 +4,7 @@ using NotebookEngine.Documents;
 using NotebookEngine.Running;
 using NotebookEngine.Scripting;
 
-var notebookPath = new Argument<string>("path") { Description = "A notebook (.ipynb) or a folder of notebooks (run in name order)" };
+var notebookPath = new Argument<string>("path") { Description = "A notebook (.ipynb or .dib) or a folder of notebooks (run in name order); executed notebooks are written as .ipynb" };
 var output = new Option<string>("--output", "-o") { Description = "Folder for executed notebooks and their HTML (created if missing)", DefaultValueFactory = _ => "artifacts" };
 var parameters = new Option<string[]>("--parameter", "-p") { Description = "name=value for the notebook's 'parameters' cell; repeatable", HelpName = "name=value" };
 var timeout = new Option<double?>("--timeout") { Description = "Seconds each cell may run before it is cancelled (default: no limit)" };
@@ -37,7 +37,21 @@ export.SetAction(parse =>
     return 0;
 });
 
-var root = new RootCommand("csnb — run C# notebooks (.ipynb, .NET Interactive style) headless, or export them as file-based apps") { run, export, verbose };
+// csnb convert: .ipynb to .dib and back (.NET Interactive's two notebook formats).
+var convertPath = new Argument<string>("notebook") { Description = "The notebook to convert (.ipynb or .dib)" };
+var convertOutput = new Option<string?>("--output", "-o") { Description = "The file to write (default: beside the notebook, with the other extension)" };
+var convert = new Command("convert", "Turn a .ipynb into a .dib (outputs are not kept) or a .dib into a .ipynb") { convertPath, convertOutput };
+convert.SetAction(parse =>
+{
+    var source = parse.GetValue(convertPath)!;
+    var target = Path.GetFullPath(parse.GetValue(convertOutput) ?? Path.ChangeExtension(source, Notebook.IsDib(source) ? ".ipynb" : ".dib"));
+    if (target == Path.GetFullPath(source)) throw new UsageException($"the output would overwrite {source}; name another with -o");
+    Notebook.Load(source).Save(target);
+    Console.WriteLine($"wrote {target}");
+    return 0;
+});
+
+var root = new RootCommand("csnb — run C# notebooks (.ipynb, .NET Interactive style) headless, or export them as file-based apps") { run, export, convert, verbose };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

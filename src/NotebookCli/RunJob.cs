@@ -37,7 +37,7 @@ sealed class RunJob(string outputFolder, TimeSpan? cellTimeout, bool continueOnE
     public async Task<int> RunAllAsync(string path, Dictionary<string, string> values, CancellationToken cancellation)
     {
         var paths = Directory.Exists(path)
-            ? Directory.EnumerateFiles(path, "*.ipynb").Order(StringComparer.Ordinal).ToList()
+            ? Directory.EnumerateFiles(path).Where(f => f.EndsWith(".ipynb", StringComparison.Ordinal) || Notebook.IsDib(f)).Order(StringComparer.Ordinal).ToList()
             : File.Exists(path) ? [path] : [];
         if (paths.Count == 0) throw new UsageException($"no notebook at '{path}'");
         var declared = new Dictionary<string, IReadOnlyList<DeclaredParameter>>();

@@ -1,10 +1,13 @@
 namespace NotebookEngine.Display;
 
-/// <summary>A MIME bundle: one rendering of a value per MIME type; text/plain is always present.</summary>
+/// <summary>
+/// A MIME bundle: one rendering of a value per MIME type. Values the engine formats always have
+/// text/plain; a bundle shown as given (a script from <c>Javascript()</c>) may have HTML only.
+/// </summary>
 public sealed record DisplayData(IReadOnlyDictionary<string, string> Data)
 {
-    /// <summary>The text/plain rendering.</summary>
-    public string PlainText => Data["text/plain"];
+    /// <summary>The text/plain rendering, or "" if the bundle has none.</summary>
+    public string PlainText => Data.GetValueOrDefault("text/plain") ?? "";
 
     /// <summary>The text/html rendering, if there is one.</summary>
     public string? Html => Data.GetValueOrDefault("text/html");

@@ -25,13 +25,15 @@ public static class Formatters
         Formatter.Register<DataFrame>(DataFrameHtml, "text/html");
         Formatter.Register<DataFrame>(DataFramePlain, "text/plain");
         Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), "text/html");
+        // As .NET Interactive's notebook front ends set it, so display(text, mimeTypes…) formats the same.
+        Formatter.SetPreferredMimeTypesFor(typeof(string), PlainTextFormatter.MimeType);
         return true;
     });
 
     /// <summary>The MIME type of a Plotly figure's JSON, which JupyterLab and VS Code render with their own Plotly.</summary>
     public const string PlotlyMimeType = "application/vnd.plotly.v1+json";
 
-    /// <summary>text/plain always; for values other than scalars, also every MIME type the value prefers (text/html, a Plotly figure, …).</summary>
+    /// <summary>text/plain always; for values other than scalars, also every MIME type the value prefers (text/html, text/latex, a Plotly figure, …).</summary>
     public static DisplayData Format(object? value)
     {
         _ = Registered.Value;
@@ -42,6 +44,9 @@ public static class Formatters
                 data[mimeType] = value.ToDisplayString(mimeType);
         return new DisplayData(data);
     }
+
+    /// <summary>Makes the engine's formatters known; the Formatting package's own display calls need them too.</summary>
+    public static void Register() => _ = Registered.Value;
 
     /// <summary>Numbers, text, dates and enums read best as plain text, as in Jupyter.</summary>
     static bool IsScalar(Type type) =>

@@ -52,6 +52,25 @@ public sealed class Cell(JsonObject node)
         return cell;
     }
 
+    /// <summary>A new markdown cell.</summary>
+    public static Cell Markdown(string source) =>
+        new(new JsonObject { ["cell_type"] = "markdown", ["metadata"] = new JsonObject() }) { Source = source };
+
+    /// <summary>
+    /// The .NET Interactive kernel the cell names in its metadata (newer <c>polyglot_notebook.kernelName</c>,
+    /// else older <c>dotnet_interactive.language</c>), or null.
+    /// </summary>
+    public string? KernelName =>
+        Metadata["polyglot_notebook"]?["kernelName"]?.GetValue<string>() ?? Metadata["dotnet_interactive"]?["language"]?.GetValue<string>();
+
+    /// <summary>Names <paramref name="kernel"/> in the cell's metadata, both ways .NET Interactive writes it; returns the cell.</summary>
+    public Cell InKernel(string kernel)
+    {
+        Metadata["dotnet_interactive"] = new JsonObject { ["language"] = kernel };
+        Metadata["polyglot_notebook"] = new JsonObject { ["kernelName"] = kernel };
+        return this;
+    }
+
     /// <summary>Clears outputs and the execution count, as before a fresh run.</summary>
     public void ClearOutputs()
     {

@@ -43,10 +43,13 @@ public sealed class Notebook
     /// <summary>The kernelspec name in the metadata, if any.</summary>
     public string? KernelName => Metadata["kernelspec"]?["name"]?.GetValue<string>();
 
-    /// <summary>Reads a notebook file; a file that is not nbformat 4 JSON gives a <see cref="NotebookFormatException"/>.</summary>
+    /// <summary>
+    /// Reads a notebook file: .NET Interactive's .dib text for a .dib file, nbformat 4 JSON for any
+    /// other; a file that is neither gives a <see cref="NotebookFormatException"/>.
+    /// </summary>
     public static Notebook Load(string path)
     {
-        try { return Parse(File.ReadAllText(path), path); }
+        try { return IsDib(path) ? Dib.Parse(File.ReadAllText(path), path) : Parse(File.ReadAllText(path), path); }
         catch (NotebookFormatException e) { throw new NotebookFormatException($"{path}: {e.Message}"); }
     }
 
@@ -66,8 +69,11 @@ public sealed class Notebook
         return new Notebook(root, path);
     }
 
-    /// <summary>A new, empty nbformat 4.5 notebook.</summary>
-    public static Notebook Create() => Parse("""{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}""");
+    /// <summary>A new, empty nbformat 4.5 notebook (read from <paramref name="path"/>, if given).</summary>
+    public static Notebook Create(string? path = null) => Parse("""{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}""", path);
+
+    /// <summary>True for a path with the .dib extension.</summary>
+    public static bool IsDib(string path) => System.IO.Path.GetExtension(path).Equals(".dib", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Inserts <paramref name="cell"/> at <paramref name="index"/>.</summary>
     public void InsertCell(int index, Cell cell)
@@ -89,8 +95,11 @@ public sealed class Notebook
     /// <summary>The notebook as JSON, indented as Jupyter writes it.</summary>
     public string ToJson() => _root.ToJsonString(WriteOptions) + "\n";
 
-    /// <summary>Writes the notebook to <paramref name="path"/>: a temp file, then a rename, so a reader never sees half a notebook.</summary>
-    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
+    /// <summary>
+    /// Writes the notebook to <paramref name="path"/>, as .dib text (no outputs) for a .dib file, else
+    /// as .ipynb JSON: a temp file, then a rename, so a reader never sees half a notebook.
+    /// </summary>
+    public void Save(string path) => AtomicFile.WriteAllText(path, IsDib(path) ? Dib.Write(this) : ToJson());
 
     /// <summary>A deep copy.</summary>
     public Notebook Clone() => new((JsonObject)_root.DeepClone(), Path);

@@ -51,6 +51,7 @@ public sealed class ScriptSession : ICellExecutor
     [
         "System", "System.IO", "System.Linq", "System.Text", "System.Threading", "System.Threading.Tasks",
         "System.Collections.Generic", "Microsoft.DotNet.Interactive.Formatting", "NotebookEngine.Cells",
+        "Microsoft.DotNet.Interactive.Jupyter.Formatting", // MathString, as .NET Interactive's Jupyter front end has it
     ];
 
     static readonly HashSet<string> TorchBackends = new(StringComparer.OrdinalIgnoreCase)
