@@ -18,7 +18,7 @@ namespace NotebookKernel;
 /// answer while a cell runs. A request with a bad field gets an error reply; nothing a client
 /// sends ends the kernel but a shutdown request.
 /// </summary>
-public sealed class KernelServer : IDisposable
+public sealed partial class KernelServer : IDisposable
 {
     readonly CellHost _cells;
     readonly WireFormat _wire;
@@ -30,13 +30,18 @@ public sealed class KernelServer : IDisposable
     readonly NetMQPoller _poller;
     readonly BlockingCollection<JupyterMessage> _requests = [];
     readonly Dictionary<string, Action<JupyterMessage>> _shellHandlers, _controlHandlers;
+    readonly History _history;
     CancellationTokenSource? _running;
     TaskCompletionSource<string>? _input;
+    bool _abortQueued; // set by a failed execution with stop_on_error, for the shell thread
+    volatile JupyterMessage? _current; // the shell request being answered: what cells' comm messages are parented to
 
     /// <summary>Binds the sockets; a port that cannot be bound is an <see cref="InvalidDataException"/> naming it.</summary>
-    public KernelServer(ConnectionFile connection, CellHost cells)
+    public KernelServer(ConnectionFile connection, CellHost cells, History history)
     {
         _cells = cells;
+        _history = history;
+        _cells.CommSent += (type, content) => Publish(type, content, _current);
         _wire = new WireFormat(connection.Key, Guid.NewGuid().ToString());
         foreach (var socket in new NetMQSocket[] { _shell, _control, _iopub }) socket.Options.Linger = TimeSpan.FromSeconds(1);
         var sockets = new NetMQSocket[] { _shell, _iopub, _stdin, _control, _heartbeat };
@@ -68,8 +73,11 @@ public sealed class KernelServer : IDisposable
             ["is_complete_request"] = IsComplete,
             ["complete_request"] = Complete,
             ["inspect_request"] = Inspect,
-            ["comm_info_request"] = request => Reply(_shell, request, "comm_info_reply", new JsonObject { ["status"] = "ok", ["comms"] = new JsonObject() }),
-            ["history_request"] = request => Reply(_shell, request, "history_reply", new JsonObject { ["status"] = "ok", ["history"] = new JsonArray() }),
+            ["comm_info_request"] = CommInfo,
+            ["comm_open"] = ReceiveComm,
+            ["comm_msg"] = ReceiveComm,
+            ["comm_close"] = ReceiveComm,
+            ["history_request"] = HistoryRequest,
             ["shutdown_request"] = request => Shutdown(_shell, request),
         };
         _controlHandlers = new()
@@ -113,7 +121,14 @@ public sealed class KernelServer : IDisposable
 
     void ServeShell()
     {
-        foreach (var request in _requests.GetConsumingEnumerable()) Handle(_shell, request, _shellHandlers);
+        foreach (var request in _requests.GetConsumingEnumerable())
+        {
+            _current = request;
+            Handle(_shell, request, _shellHandlers);
+            _current = null;
+            if (_abortQueued) AbortQueuedExecutions();
+            _abortQueued = false;
+        }
     }
 
     /// <summary>Answers one request between busy and idle; a bad request gets an error reply, an unknown one none.</summary>
@@ -140,74 +155,6 @@ public sealed class KernelServer : IDisposable
         if (request.Type != "shutdown_request") Publish("status", Status("idle"), request);
     }
 
-    void Execute(JupyterMessage request)
-    {
-        var code = request.Text("code");
-        var allowStdin = request.Flag("allow_stdin", false);
-        var count = _cells.ExecutionCount + 1;
-        Publish("execute_input", new JsonObject { ["code"] = code, ["execution_count"] = count }, request);
-        using var running = new CancellationTokenSource();
-        _running = running;
-        var output = allowStdin ? new IopubInputOutput(this, request, count) : new IopubOutput(this, request, count);
-        var status = _cells.ExecuteAsync(code, output, timeout: null, running.Token).GetAwaiter().GetResult();
-        _running = null;
-        var reply = new JsonObject { ["status"] = status == CellStatus.Ok ? "ok" : "error", ["execution_count"] = count };
-        if (status == CellStatus.Ok)
-        {
-            reply["user_expressions"] = new JsonObject();
-            reply["payload"] = new JsonArray();
-        }
-        else foreach (var (key, value) in HostJson.Error(output.LastError ?? new CellError("Error", "the cell failed", [])))
-            reply[key] = value?.DeepClone();
-        Reply(_shell, request, "execute_reply", reply);
-    }
-
-    void IsComplete(JupyterMessage request)
-    {
-        var verdict = _cells.IsCompleteAsync(request.Text("code")).GetAwaiter().GetResult();
-        var reply = new JsonObject { ["status"] = verdict };
-        if (verdict == "incomplete") reply["indent"] = "    ";
-        Reply(_shell, request, "is_complete_reply", reply);
-    }
-
-    void Complete(JupyterMessage request)
-    {
-        var code = request.Text("code");
-        var cursorPoints = request.Integer("cursor_pos", CodePoints.FromUtf16(code, code.Length));
-        var (matches, start) = _cells.CompleteAsync(code, CodePoints.ToUtf16(code, cursorPoints)).GetAwaiter().GetResult();
-        Reply(_shell, request, "complete_reply", new JsonObject
-        {
-            ["status"] = "ok",
-            ["matches"] = new JsonArray(matches.Select(m => (JsonNode)m!).ToArray()),
-            ["cursor_start"] = CodePoints.FromUtf16(code, Math.Min(start, code.Length)),
-            ["cursor_end"] = Math.Min(cursorPoints, CodePoints.FromUtf16(code, code.Length)),
-            ["metadata"] = new JsonObject(),
-        });
-    }
-
-    void Inspect(JupyterMessage request)
-    {
-        var code = request.Text("code");
-        var cursor = CodePoints.ToUtf16(code, request.Integer("cursor_pos", CodePoints.FromUtf16(code, code.Length)));
-        var found = _cells.InspectAsync(code, cursor, request.Integer("detail_level", 0)).GetAwaiter().GetResult();
-        Reply(_shell, request, "inspect_reply", new JsonObject
-        {
-            ["status"] = "ok",
-            ["found"] = found is not null,
-            ["data"] = found is null ? new JsonObject() : new JsonObject { ["text/plain"] = found.PlainText, ["text/markdown"] = found.Markdown },
-            ["metadata"] = new JsonObject(),
-        });
-    }
-
-    void Shutdown(RouterSocket socket, JupyterMessage request)
-    {
-        var restart = request.Flag("restart", false);
-        Interrupt();
-        Reply(socket, request, "shutdown_reply", new JsonObject { ["status"] = "ok", ["restart"] = restart });
-        Publish("status", Status("idle"), request);
-        _outbox.Enqueue(_poller.StopAsync); // after everything queued before it has been sent
-    }
-
     /// <summary>An input_reply on the stdin channel answers the cell waiting for input.</summary>
     void ReceiveInput(JupyterMessage reply)
     {
@@ -215,17 +162,6 @@ public sealed class KernelServer : IDisposable
         try { _input?.TrySetResult(reply.Text("value")); }
         catch (BadRequestException e) { Log($"dropped an input_reply: {e.Message}"); }
     }
-
-    JsonObject KernelInfo() => new()
-    {
-        ["status"] = "ok",
-        ["protocol_version"] = "5.3",
-        ["implementation"] = "csnb",
-        ["implementation_version"] = typeof(KernelServer).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
-        ["banner"] = $"C# (Roslyn scripting) on .NET {Environment.Version} — the csnb notebook engine",
-        ["language_info"] = NotebookRunner.LanguageInfo(),
-        ["help_links"] = new JsonArray(),
-    };
 
     static JsonObject Status(string state) => new() { ["execution_state"] = state };
 
@@ -250,56 +186,6 @@ public sealed class KernelServer : IDisposable
         foreach (var socket in new NetMQSocket[] { _shell, _control, _stdin, _iopub, _heartbeat }) socket.Dispose();
         _outbox.Dispose();
         NetMQConfig.Cleanup(block: false);
-    }
-
-    /// <summary>A cell's outputs as iopub messages parented to its execute_request.</summary>
-    class IopubOutput(KernelServer kernel, JupyterMessage request, int executionCount) : ICellOutput
-    {
-        protected KernelServer Kernel { get; } = kernel;
-        protected JupyterMessage Request { get; } = request;
-
-        /// <summary>The error the cell reported, for the execute_reply.</summary>
-        public CellError? LastError { get; private set; }
-
-        public void Stream(string name, string text) => Publish("stream", new JsonObject { ["name"] = name, ["text"] = text });
-
-        public void Display(DisplayData data, string displayId) => Publish("display_data", Bundle(data, displayId));
-
-        public void UpdateDisplay(DisplayData data, string displayId) => Publish("update_display_data", Bundle(data, displayId));
-
-        public void Result(DisplayData data) => Publish("execute_result", new JsonObject
-        {
-            ["execution_count"] = executionCount, ["data"] = JupyterBundle.Of(data, textAsLines: false), ["metadata"] = new JsonObject(),
-        });
-
-        public void Error(CellError error)
-        {
-            LastError = error;
-            Publish("error", HostJson.Error(error));
-        }
-
-        public void ClearOutput(bool wait) => Publish("clear_output", new JsonObject { ["wait"] = wait });
-
-        void Publish(string type, JsonObject content) => Kernel.Publish(type, content, Request);
-
-        static JsonObject Bundle(DisplayData data, string displayId) => new()
-        {
-            ["data"] = JupyterBundle.Of(data, textAsLines: false), ["metadata"] = new JsonObject(), ["transient"] = new JsonObject { ["display_id"] = displayId },
-        };
-    }
-
-    /// <summary>The outputs of a cell whose front end takes input: Console.ReadLine asks it on the stdin channel.</summary>
-    sealed class IopubInputOutput(KernelServer kernel, JupyterMessage request, int executionCount) : IopubOutput(kernel, request, executionCount), ICellInput
-    {
-        public string ReadLine(string prompt, bool password, CancellationToken cancellation)
-        {
-            var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Kernel._input = answer;
-            // To the client that sent the request, through its identity on the stdin socket.
-            Kernel.Reply(Kernel._stdin, Request, "input_request", new JsonObject { ["prompt"] = prompt, ["password"] = password });
-            try { return answer.Task.WaitAsync(cancellation).GetAwaiter().GetResult(); }
-            finally { Interlocked.CompareExchange(ref Kernel._input, null, answer); }
-        }
     }
 }
 

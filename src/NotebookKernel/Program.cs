@@ -11,13 +11,15 @@ start.SetAction(parse =>
     // The cell host starts first: it warms Roslyn up while Jupyter connects.
     using var cells = new CellHost(new CellHostOptions { Log = line => Console.Error.WriteLine($"[csnb-host] {line}") });
     KernelServer server;
+    History history;
     try
     {
         var file = ConnectionFile.Load(parse.GetValue(connection)!);
         if (file.ListensEverywhere) Console.Error.WriteLine($"csnb-kernel: warning: ip {file.Ip} listens on every network interface; anyone who can reach this machine and has the key can run code");
-        server = new KernelServer(file, cells);
+        history = new History(KernelSpec.UserDataDir);
+        server = new KernelServer(file, cells, history);
     }
-    catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+    catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
     {
         // Exit at once: Jupyter then reports a dead kernel instead of waiting for a reply.
         Console.Error.WriteLine($"csnb-kernel: {e.Message}");
@@ -26,6 +28,7 @@ start.SetAction(parse =>
     using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; server.Interrupt(); });
     using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; server.Stop(); });
     using var orphan = ParentWatch.Start(server.Stop);
+    using (history)
     using (server) server.Run();
     return 0;
 });

@@ -12,8 +12,10 @@ Builds the kit's kernel in Release and registers it, and .NET Interactive's if i
 Run from the repository root:  /usr/bin/python3 tests/Benchmarks/kernel_latency.py [--runs 5] [--cells 50]
 """
 import argparse
+import html
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -30,6 +32,14 @@ KERNELS = {
 }
 
 
+def text(bundle):
+    """The text of a bundle: text/plain, else what .NET Interactive puts in its HTML-only <pre>."""
+    if "text/plain" in bundle:
+        return bundle["text/plain"]
+    found = re.search(r"<pre>(.*?)</pre>", bundle.get("text/html", ""), re.S)
+    return html.unescape(found.group(1)) if found else None
+
+
 def execute(client, code):
     """Runs code; returns the text/plain of its result (its execute_result, else its last display), after its idle and reply."""
     msg_id = client.execute(code)
@@ -39,9 +49,9 @@ def execute(client, code):
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         if msg["msg_type"] == "execute_result":
-            result = msg["content"]["data"].get("text/plain")
+            result = text(msg["content"]["data"])
         if msg["msg_type"] == "display_data":
-            shown = msg["content"]["data"].get("text/plain")
+            shown = text(msg["content"]["data"])
         if msg["msg_type"] == "error":
             raise RuntimeError(f"{code!r}: {msg['content']['ename']}: {msg['content']['evalue']}")
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":

@@ -25,6 +25,26 @@ namespace Microsoft.DotNet.Interactive
         /// <summary>Adds the style sheet <paramref name="content"/> to the page's head, through a script.</summary>
         public static void CSS(string content) =>
             Javascript($"document.head.appendChild(Object.assign(document.createElement('style'), {{ textContent: {System.Text.Json.JsonSerializer.Serialize(content)} }}));");
+
+        /// <summary>A line the user types after <paramref name="prompt"/>, asked of the front end (Jupyter's input_request).</summary>
+        /// <exception cref="NoInputException">The front end takes no input.</exception>
+        public static Task<string> GetInputAsync(string prompt = "", string? typeHint = null) =>
+            Task.Run(() => ConsoleCapture.ReadLine(prompt, password: false));
+
+        /// <summary>A password the user types after <paramref name="prompt"/>, hidden as they type it.</summary>
+        /// <exception cref="NoInputException">The front end takes no input.</exception>
+        public static Task<PasswordString> GetPasswordAsync(string prompt = "") =>
+            Task.Run(() => new PasswordString(ConsoleCapture.ReadLine(prompt, password: true)));
+    }
+
+    /// <summary>A password that does not show itself when displayed.</summary>
+    public sealed class PasswordString(string password)
+    {
+        /// <summary>The password as typed.</summary>
+        public string GetClearTextPassword() => password;
+
+        /// <summary>Asterisks, never the password.</summary>
+        public override string ToString() => "************";
     }
 }
 

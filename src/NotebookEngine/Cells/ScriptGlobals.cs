@@ -24,6 +24,10 @@ public sealed class ScriptGlobals
     public Microsoft.DotNet.Interactive.Formatting.DisplayedValue display(object? value, params string[] mimeTypes) =>
         Microsoft.DotNet.Interactive.Kernel.display(value, mimeTypes);
 
+    /// <summary>A password the user types after <paramref name="prompt"/>, hidden as they type it (Python's <c>getpass</c>).</summary>
+    /// <exception cref="NoInputException">The front end takes no input (nbconvert, a headless run).</exception>
+    public string getpass(string prompt = "Password: ") => ConsoleCapture.ReadLine(prompt, password: true);
+
     /// <summary>Raw HTML that displays as itself.</summary>
     public IHtmlContent HTML(string html) => Microsoft.DotNet.Interactive.Kernel.HTML(html);
 

@@ -45,7 +45,26 @@ public sealed class CellHost : ICellExecutor, IDisposable
     {
         _options = options ?? new CellHostOptions();
         if (!File.Exists(_options.HostProgram)) throw new FileNotFoundException($"the cell host program is missing: {_options.HostProgram}", _options.HostProgram);
-        _process = HostProcess.Start(_options);
+        _process = StartProcess();
+    }
+
+    /// <summary>A comm message (comm_open, comm_msg, comm_close) the cells sent to the front end, on the thread that read it.</summary>
+    public event Action<string, JsonObject>? CommSent;
+
+    HostProcess StartProcess() => HostProcess.Start(_options, (type, content) => CommSent?.Invoke(type, content));
+
+    /// <summary>A comm message from the front end; false for a comm_open to a target no cell registered (close it) or a comm that is not open.</summary>
+    public async Task<bool> ReceiveCommAsync(string msgType, JsonObject content)
+    {
+        var reply = await AskAsync(HostMessages.Comm, new JsonObject { ["msg_type"] = msgType, ["content"] = content.DeepClone() }).ConfigureAwait(false);
+        return reply?["accepted"]?.GetValue<bool>() == true;
+    }
+
+    /// <summary>The open comms (of <paramref name="targetName"/>, if given), as comm_info_reply lists them.</summary>
+    public async Task<JsonObject> CommInfoAsync(string? targetName)
+    {
+        var reply = await AskAsync(HostMessages.CommInfo, new JsonObject { ["target_name"] = targetName }).ConfigureAwait(false);
+        return reply?["comms"]?.DeepClone() as JsonObject ?? [];
     }
 
     /// <inheritdoc/>
@@ -60,12 +79,16 @@ public sealed class CellHost : ICellExecutor, IDisposable
     /// time, the cell gets an error saying so and a fresh process (with no variables) takes over.
     /// A front end that takes input gives an <paramref name="output"/> that is an <see cref="ICellInput"/>.
     /// </summary>
-    public async Task<CellStatus> ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout = null, CancellationToken cancellation = default)
+    public Task<CellStatus> ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout = null, CancellationToken cancellation = default) =>
+        ExecuteAsync(source, output, timeout, cancellation, newCount: true);
+
+    /// <summary>As <see cref="ExecuteAsync(string, ICellOutput, TimeSpan?, CancellationToken)"/>; with <paramref name="newCount"/> false the cell keeps the current execution count (Jupyter's store_history: false).</summary>
+    public async Task<CellStatus> ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout, CancellationToken cancellation, bool newCount)
     {
         await _oneAtATime.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            var count = ++ExecutionCount;
+            var count = newCount ? ++ExecutionCount : ExecutionCount;
             if (await StartedProcessAsync(output).ConfigureAwait(false) is not { } process) return CellStatus.Error;
             var call = process.Execute(source, count, timeout, output);
             var interrupted = new TaskCompletionSource();
@@ -131,7 +154,7 @@ public sealed class CellHost : ICellExecutor, IDisposable
     public async Task<JsonObject> EvaluateAsync(IReadOnlyDictionary<string, string> expressions)
     {
         var request = new JsonObject { ["expressions"] = new JsonObject(expressions.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)e.Value))) };
-        return (await AskAsync(HostMessages.Evaluate, request).ConfigureAwait(false))?["results"] as JsonObject ?? [];
+        return (await AskAsync(HostMessages.Evaluate, request).ConfigureAwait(false))?["results"]?.DeepClone() as JsonObject ?? [];
     }
 
     /// <summary>"complete", "incomplete" or "invalid"; "unknown" when the host cannot tell.</summary>
@@ -180,7 +203,7 @@ public sealed class CellHost : ICellExecutor, IDisposable
     void Replace()
     {
         _process.Dispose();
-        _process = HostProcess.Start(_options);
+        _process = StartProcess();
         Generation++;
     }
 
@@ -218,8 +241,11 @@ sealed class HostProcess : IDisposable
     Call? _call;
     bool _disposed;
 
-    HostProcess(Process process, Socket listener, string socketPath, HostLog log)
+    readonly Action<string, JsonObject> _comm;
+
+    HostProcess(Process process, Socket listener, string socketPath, HostLog log, Action<string, JsonObject> comm)
     {
+        _comm = comm;
         _process = process;
         _listener = listener;
         _socketPath = socketPath;
@@ -229,7 +255,7 @@ sealed class HostProcess : IDisposable
     /// <summary>Completes when the host said it is ready; faults with <see cref="HostDiedException"/> if it died first.</summary>
     public Task Ready => _ready.Task;
 
-    public static HostProcess Start(CellHostOptions options)
+    public static HostProcess Start(CellHostOptions options, Action<string, JsonObject> comm)
     {
         // A Unix socket rather than the process's stdio: native code writing to stdout cannot corrupt it.
         var socketPath = Path.Combine(Path.GetTempPath(), $"csnb-{System.Environment.ProcessId}-{Guid.NewGuid():N}.sock");
@@ -244,7 +270,7 @@ sealed class HostProcess : IDisposable
         foreach (var arg in new[] { options.HostProgram, socketPath, "--stop-grace-ms", ((int)options.StopGrace.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(arg);
         foreach (var (name, value) in options.Environment) start.Environment[name] = value;
-        var host = new HostProcess(Process.Start(start)!, listener, socketPath, new HostLog(options.Log));
+        var host = new HostProcess(Process.Start(start)!, listener, socketPath, new HostLog(options.Log), comm);
         host._process.StandardInput.Close(); // cells read input through the supervisor, never the terminal
         _ = host.ServeAsync();
         return host;
@@ -291,6 +317,9 @@ sealed class HostProcess : IDisposable
                 break;
             case HostMessages.Done:
                 Interlocked.Exchange(ref _call, null)?.Finish(message);
+                break;
+            case HostMessages.Comm:
+                _comm(HostJson.Text(message, "msg_type"), message["content"] as JsonObject ?? []);
                 break;
             default: call?.Receive(message, this); break;
         }

@@ -59,13 +59,12 @@ public static class HostJson
         return bundle;
     }
 
-    /// <summary>The bundle back; text/plain is always there.</summary>
+    /// <summary>The bundle back.</summary>
     public static DisplayData Data(JsonNode? bundle)
     {
         var data = new Dictionary<string, string>();
         if (bundle is JsonObject items)
             foreach (var (mime, value) in items) data[mime] = value is JsonValue v && v.TryGetValue<string>(out var text) ? text : value?.ToJsonString() ?? "";
-        data.TryAdd("text/plain", "");
         return new DisplayData(data);
     }
 

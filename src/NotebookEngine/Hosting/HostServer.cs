@@ -63,6 +63,8 @@ public sealed class HostServer
 
     int Serve()
     {
+        // Comm messages from cells go out at once, to be published by the kernel.
+        Cells.Comms.Transport = (msgType, content) => _frames.Write(new JsonObject { ["type"] = HostMessages.Comm, ["msg_type"] = msgType, ["content"] = content });
         _frames.Write(new JsonObject { ["type"] = HostMessages.Ready });
         while (_frames.ReadAsync().GetAwaiter().GetResult() is { } message)
         {
@@ -71,7 +73,9 @@ public sealed class HostServer
                 case HostMessages.Execute: _ = Task.Run(() => ExecuteAsync(message)); break;
                 case HostMessages.Interrupt: lock (_gate) _running?.Cancel(); break;
                 case HostMessages.InputReply: lock (_gate) _output?.Answer(HostJson.Text(message, "value")); break;
-                case HostMessages.Complete or HostMessages.Inspect or HostMessages.IsComplete or HostMessages.Evaluate: _ = Task.Run(() => Assist(message)); break;
+                case HostMessages.Complete or HostMessages.Inspect or HostMessages.IsComplete or HostMessages.Evaluate or HostMessages.Comm or HostMessages.CommInfo:
+                    _ = Task.Run(() => Assist(message));
+                    break;
                 case HostMessages.Shutdown: return 0;
             }
         }
@@ -122,6 +126,17 @@ public sealed class HostServer
                     results[name] = result;
                 }
                 reply["results"] = results;
+                break;
+            case HostMessages.Comm:
+                try { reply["accepted"] = Cells.Comms.Receive(HostJson.Text(request, "msg_type"), request["content"] as JsonObject ?? []); }
+                catch (Exception e) // a handler of the cell's: the kernel must still get its answer
+                {
+                    Console.Error.WriteLine($"a comm handler failed: {e}");
+                    reply["accepted"] = true;
+                }
+                break;
+            case HostMessages.CommInfo:
+                reply["comms"] = Cells.Comms.Info(request["target_name"] is JsonValue target && target.TryGetValue<string>(out var targetName) ? targetName : null);
                 break;
             case HostMessages.IsComplete:
                 reply["status"] = CodeAssist.IsComplete(code);
@@ -227,7 +242,10 @@ internal static class HostMessages
 {
     // Supervisor to host.
     internal const string Execute = "execute", Interrupt = "interrupt", InputReply = "input_reply",
-        Complete = "complete", Inspect = "inspect", IsComplete = "is_complete", Evaluate = "evaluate", Shutdown = "shutdown";
+        Complete = "complete", Inspect = "inspect", IsComplete = "is_complete", Evaluate = "evaluate", CommInfo = "comm_info", Shutdown = "shutdown";
+
+    // Both ways: a comm message of the cells' (comm_open, comm_msg, comm_close).
+    internal const string Comm = "comm";
 
     // Host to supervisor.
     internal const string Ready = "ready", Stream = "stream", Display = "display", UpdateDisplay = "update_display",

@@ -53,6 +53,7 @@ public static class NotebookRunner
         ["file_extension"] = ".cs",
         ["pygments_lexer"] = "csharp",
         ["codemirror_mode"] = "text/x-csharp",
+        ["nbconvert_exporter"] = "script",
     };
 
     /// <summary>

@@ -55,12 +55,19 @@ static class DefaultReferences
         var name = Path.GetFileNameWithoutExtension(path);
         var candidates = new List<string> { Path.ChangeExtension(path, ".xml") };
         if (ReferencePack.Value is { } pack) candidates.Add(Path.Combine(pack, name + ".xml"));
-        var xml = candidates.FirstOrDefault(File.Exists);
-        // The framework's core types live in System.Private.CoreLib, documented as the System.Runtime they are exposed through.
-        if (xml is null && name == "System.Private.CoreLib" && ReferencePack.Value is { } refs && File.Exists(Path.Combine(refs, "System.Runtime.xml")))
-            xml = Path.Combine(refs, "System.Runtime.xml");
-        return MetadataReference.CreateFromFile(path, documentation: xml is null ? null : new XmlDocumentationFile(xml));
+        IReadOnlyList<string> xml = candidates.Where(File.Exists).Take(1).ToList();
+        // The framework's core types live in System.Private.CoreLib, and are documented with the reference
+        // assemblies that expose them (System.Runtime, System.Collections, System.Threading, …).
+        if (xml.Count == 0 && name == "System.Private.CoreLib" && ReferencePack.Value is { } refs)
+            xml = CoreLibDocumented.Select(n => Path.Combine(refs, n + ".xml")).Where(File.Exists).ToList();
+        return MetadataReference.CreateFromFile(path, documentation: xml.Count == 0 ? null : new XmlDocumentationFiles(xml));
     }
+
+    static readonly string[] CoreLibDocumented =
+    [
+        "System.Runtime", "System.Collections", "System.Threading", "System.Threading.Tasks", "System.Memory",
+        "System.Runtime.InteropServices", "System.Runtime.Intrinsics", "System.Text.Encoding.Extensions",
+    ];
 
     /// <summary>The reference assemblies and XML docs of this runtime's framework (dotnet/packs/Microsoft.NETCore.App.Ref/V/ref/netX.Y), if the SDK is there.</summary>
     static readonly Lazy<string?> ReferencePack = new(() =>
@@ -89,10 +96,12 @@ static class DefaultReferences
     }
 }
 
-/// <summary>An assembly's XML documentation file, read on first use, answering by documentation id.</summary>
-sealed class XmlDocumentationFile(string path) : DocumentationProvider
+/// <summary>An assembly's XML documentation files, each read on first use, answering by documentation id.</summary>
+sealed class XmlDocumentationFiles(IReadOnlyList<string> paths) : DocumentationProvider
 {
-    readonly Lazy<Dictionary<string, string>> _members = new(() =>
+    readonly Lazy<Dictionary<string, string>>[] _files = paths.Select(path => new Lazy<Dictionary<string, string>>(() => Read(path))).ToArray();
+
+    static Dictionary<string, string> Read(string path)
     {
         try
         {
@@ -102,14 +111,14 @@ sealed class XmlDocumentationFile(string path) : DocumentationProvider
                 .ToDictionary(g => g.Key, g => g.First().ToString());
         }
         catch (Exception e) when (e is IOException or System.Xml.XmlException or UnauthorizedAccessException) { return []; }
-    });
+    }
 
     protected override string? GetDocumentationForSymbol(string documentationMemberID, System.Globalization.CultureInfo preferredCulture, CancellationToken cancellationToken = default) =>
-        _members.Value.GetValueOrDefault(documentationMemberID);
+        _files.Select(f => f.Value.GetValueOrDefault(documentationMemberID)).FirstOrDefault(d => d is not null);
 
-    public override bool Equals(object? obj) => obj is XmlDocumentationFile other && other.Path == Path;
+    public override bool Equals(object? obj) => obj is XmlDocumentationFiles other && other._key == _key;
 
-    public override int GetHashCode() => Path.GetHashCode();
+    public override int GetHashCode() => _key.GetHashCode();
 
-    string Path { get; } = path;
+    readonly string _key = string.Join('|', paths);
 }

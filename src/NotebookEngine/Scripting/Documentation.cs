@@ -83,6 +83,7 @@ public static class Documentation
         ILocalSymbol local => $"{local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)} {local.Name}",
         IParameterSymbol parameter => $"{parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)} {parameter.Name}",
         INamedTypeSymbol type => $"{Accessibility(type)}{Kind(type)} {type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}",
+        INamespaceSymbol ns => $"namespace {ns.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}",
         _ => symbol.ToDisplayString(Signature),
     };
 

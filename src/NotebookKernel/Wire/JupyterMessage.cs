@@ -82,6 +82,9 @@ public sealed class WireFormat(string key, string session)
     /// <summary>Frame that separates routing identities from the message.</summary>
     public static readonly byte[] Delimiter = "<IDS|MSG>"u8.ToArray();
 
+    /// <summary>The version of the messaging protocol this kernel speaks, in every header it sends.</summary>
+    public const string ProtocolVersion = "5.5";
+
     /// <summary>How many signatures are remembered to refuse replays (jupyter_client keeps 2¹⁶).</summary>
     const int RememberedSignatures = 1 << 16;
 
@@ -152,7 +155,7 @@ public sealed class WireFormat(string key, string session)
             // At most six fractional digits: clients parse dates with a pattern that allows no more.
             ["date"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ"),
             ["msg_type"] = type,
-            ["version"] = "5.3",
+            ["version"] = ProtocolVersion,
         };
         var parts = new[]
         {
