@@ -1,3 +1,4 @@
+using NotebookEngine.Display;
 using NotebookEngine.Scripting;
 
 namespace NotebookEngine.Tests;
@@ -130,21 +131,41 @@ public class SessionTests
         Assert.Equal("5", next.Output.Results.Single().PlainText);
     }
 
+    /// <summary>Runs a cell and interrupts it once it has written "running" (so never while it compiles, however slow the machine).</summary>
+    static async Task<(CellStatus Status, RecordingOutput Output)> RunAndInterrupt(ScriptSession session, string code)
+    {
+        var output = new RecordingOutput();
+        using var interrupt = new CancellationTokenSource();
+        var status = await session.ExecuteAsync(code, new InterruptWhenRunning(output, interrupt), cancellation: interrupt.Token);
+        return (status, output);
+    }
+
+    sealed class InterruptWhenRunning(RecordingOutput inner, CancellationTokenSource interrupt) : ICellOutput
+    {
+        public void Stream(string name, string text)
+        {
+            inner.Stream(name, text);
+            if (text.Contains("running")) interrupt.CancelAfter(200);
+        }
+        public void Display(DisplayData data, string displayId) => inner.Display(data, displayId);
+        public void UpdateDisplay(DisplayData data, string displayId) => inner.UpdateDisplay(data, displayId);
+        public void Result(DisplayData data) => inner.Result(data);
+        public void Error(CellError error) => inner.Error(error);
+        public void ClearOutput(bool wait) => inner.ClearOutput(wait);
+    }
+
     [Fact]
     public async Task AnInterruptStopsACallbackLoopAndACellThatIgnoresItMakesTheSessionStuck()
     {
         var session = new ScriptSession(new SessionOptions { StopGrace = TimeSpan.FromSeconds(2) });
-        await Run(session, "var warm = 1;"); // a cell cannot stop while it compiles; the first compilation is the slow one
-        using var interrupt = new CancellationTokenSource(200);
-        var (status, output) = await Run(session, "void Step(int i) { Thread.Sleep(5); }\nvar k = 0;\nwhile (true) Step(k++);", cancel: interrupt.Token);
+        var (status, output) = await RunAndInterrupt(session, "void Step(int i) { Thread.Sleep(5); }\nvar k = 0;\nConsole.WriteLine(\"running\");\nwhile (true) Step(k++);");
         Assert.Equal(CellStatus.Interrupted, status);
         Assert.Equal("Interrupted", output.Errors.Single().Name);
 
         // A query of expression lambdas inside the BCL has no check to stop at and no wait to wake.
-        using var second = new CancellationTokenSource(200);
-        var stuck = await Run(session, "Enumerable.Range(0, int.MaxValue).SelectMany(i => Enumerable.Range(0, int.MaxValue)).LongCount()", cancel: second.Token);
+        var stuck = await RunAndInterrupt(session, "Console.WriteLine(\"running\");\nEnumerable.Range(0, int.MaxValue).SelectMany(i => Enumerable.Range(0, int.MaxValue)).LongCount()");
         Assert.Equal(CellStatus.Interrupted, stuck.Status);
-        Assert.Equal("cell [3] was interrupted; it did not stop within 2 s, so this session can run no more cells (restart it)", stuck.Output.Errors.Single().Value);
+        Assert.Equal("cell [2] was interrupted; it did not stop within 2 s, so this session can run no more cells (restart it)", stuck.Output.Errors.Single().Value);
         Assert.True(session.IsStuck);
         Assert.Equal("SessionStuck", (await Run(session, "1")).Output.Errors.Single().Name);
     }
@@ -162,9 +183,9 @@ public class SessionTests
         // A grace of one second: a wait that is not woken makes the session stuck and fails the test.
         var session = new ScriptSession(new SessionOptions { StopGrace = TimeSpan.FromSeconds(1) });
         await Run(session, "var kept = 41;");
-        using var interrupt = new CancellationTokenSource(300);
-        var (status, output) = await Run(session, wait + "\nkept = 0;", cancel: interrupt.Token);
+        var (status, output) = await RunAndInterrupt(session, "Console.WriteLine(\"running\");\n" + wait + "\nkept = 0;");
         Assert.Equal(CellStatus.Interrupted, status);
+        Assert.True(output.Errors.Count == 1, string.Join(" | ", output.Errors.Select(e => e.Name + ": " + e.Value)));
         Assert.Equal("cell [2] was interrupted", output.Errors.Single().Value);
         Assert.False(session.IsStuck);
         Assert.Equal("41", (await Run(session, "kept")).Output.Results.Single().PlainText);

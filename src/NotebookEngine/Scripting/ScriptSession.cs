@@ -258,11 +258,15 @@ public sealed class ScriptSession : ICellExecutor
 
     static CellStatus Failed(Exception exception, int count, ICellOutput output, CancellationToken stop)
     {
-        if (exception is OperationCanceledException or ThreadInterruptedException && stop.IsCancellationRequested) return CellStatus.Interrupted;
         if (exception is TargetInvocationException { InnerException: { } inner }) exception = inner;
+        if (stop.IsCancellationRequested && IsStop(exception)) return CellStatus.Interrupted;
         output.Error(Traceback.Exception(exception));
         return CellStatus.Error;
     }
+
+    /// <summary>What an interrupt throws in a cell: a cancellation or a woken wait, also inside a task's AggregateException.</summary>
+    static bool IsStop(Exception exception) => exception is OperationCanceledException or ThreadInterruptedException
+        || exception is AggregateException aggregate && aggregate.Flatten().InnerExceptions.All(IsStop);
 
     void ApplyDirectives(IReadOnlyList<Directive> directives, ICellOutput output, CancellationToken stop)
     {
