@@ -1,11 +1,14 @@
+using System.Diagnostics;
+using System.Text;
 using System.Text.Json.Nodes;
 using NotebookEngine.Documents;
 using NotebookEngine.Running;
+using Xunit.Abstractions;
 
 namespace NotebookEngine.Tests;
 
 /// <summary>The notebook reader refuses a field of the wrong type when loading, naming the cell, the field and what it expected.</summary>
-public sealed class NotebookReaderTests : IDisposable
+public sealed class NotebookReaderTests(ITestOutputHelper output) : IDisposable
 {
     readonly string _folder = TestHost.TempFolder();
 
@@ -111,5 +114,74 @@ public sealed class NotebookReaderTests : IDisposable
         Assert.Contains("the JSON is a list, not an object", e.Message);
         e = Assert.Throws<NotebookFormatException>(() => Notebook.Parse("{\"nbformat\": 4, "));
         Assert.Contains("not JSON", e.Message);
+    }
+
+    [Fact]
+    public void Thousands_of_damaged_notebooks_read_or_fail_with_NotebookFormatException_and_what_reads_is_usable()
+    {
+        const int cases = 3000;
+        var budget = TimeSpan.FromSeconds(15);
+        var random = new Random(16);
+        var outcomes = new Dictionary<string, int>();
+        var clock = Stopwatch.StartNew();
+        int done = 0;
+        for (; done < cases && clock.Elapsed < budget; done++)
+        {
+            // Mostly a field given another JSON type, removed or added; sometimes damaged bytes.
+            var json = random.Next(4) == 0
+                ? Encoding.UTF8.GetString(Corruptions.Damage(Encoding.UTF8.GetBytes(Valid), random, 200))
+                : Mutated(random);
+            Notebook notebook;
+            try { notebook = Notebook.Parse(json); }
+            catch (NotebookFormatException e)
+            {
+                var kind = System.Text.RegularExpressions.Regex.Replace(e.Message, "got .*|\\(.*|[0-9]+", "#");
+                outcomes[kind] = outcomes.GetValueOrDefault(kind) + 1;
+                continue;
+            }
+            outcomes["read"] = outcomes.GetValueOrDefault("read") + 1;
+            // Whatever the reader accepts, the engine can use: every accessor, rendering, preparing a run, writing.
+            foreach (var cell in notebook.Cells)
+            {
+                _ = (cell.CellType, cell.IsCode, cell.Source, cell.Tags.Count, cell.Outputs.Count, cell.ExecutionCount, cell.Metadata.Count);
+                _ = Languages.OtherThanCSharp(notebook, cell);
+            }
+            _ = (notebook.KernelName, notebook.MinorVersion, notebook.Metadata.Count);
+            _ = HtmlPage.Render(notebook, "fuzz");
+            Notebook.Parse(NotebookRunner.Prepare(notebook, new RunOptions()).ToJson());
+        }
+        output.WriteLine($"notebooks: {done} cases in {clock.Elapsed.TotalSeconds:0.0} s");
+        foreach (var (kind, count) in outcomes.OrderByDescending(o => o.Value)) output.WriteLine($"  {count,5}  {kind}");
+        Assert.True(done >= 300, $"only {done} cases ran in {budget.TotalSeconds} s");
+    }
+
+    static readonly JsonNode?[] Replacements =
+        [null, 0, -1, 1.5, 4, 2147483648L, "", "x", "4", "code", true, false, new JsonArray(), new JsonObject(),
+         new JsonArray("a\n", 1), new JsonArray((JsonNode?)null), new JsonObject { ["a"] = 1 }];
+
+    // The valid notebook with one field replaced by a value of another type, removed, or one added.
+    static string Mutated(Random random)
+    {
+        var root = JsonNode.Parse(Valid)!;
+        var slots = new List<(JsonNode Parent, string? Key, int Index)>();
+        void Walk(JsonNode? node)
+        {
+            if (node is JsonObject obj)
+                foreach (var (key, child) in obj.ToList()) { slots.Add((obj, key, -1)); Walk(child); }
+            else if (node is JsonArray array)
+                for (int i = 0; i < array.Count; i++) { slots.Add((array, null, i)); Walk(array[i]); }
+        }
+        Walk(root);
+        var (parent, key, index) = slots[random.Next(slots.Count)];
+        var value = Replacements[random.Next(Replacements.Length)]?.DeepClone();
+        switch (random.Next(3), parent)
+        {
+            case (0, JsonObject obj): obj.Remove(key!); break;
+            case (0, JsonArray array): array.RemoveAt(index); break;
+            case (1, JsonObject obj): obj["extra" + random.Next(3)] = value; break;
+            case (_, JsonObject obj): obj[key!] = value; break;
+            case (_, JsonArray array): array[index] = value; break;
+        }
+        return root.ToJsonString();
     }
 }

@@ -53,7 +53,7 @@ static class Checkpoint
             var expected = Describe(trainer);
             var found = reader.ReadString();
             if (found != expected)
-                throw new InvalidDataException($"{path} was saved for '{found}', this trainer is '{expected}'");
+                throw new InvalidDataException($"{path} was saved for '{Printable(found)}', this trainer is '{expected}'");
             (model, centers, optimizer, centerOptimizer) = (ReadSection(reader), ReadSection(reader), ReadSection(reader), ReadSection(reader));
             history = JsonSerializer.Deserialize<List<EpochRecord>>(reader.ReadString(), Json) ?? [];
             if (history.Contains(null!)) throw new JsonException("a history row is null");
@@ -119,6 +119,13 @@ static class Checkpoint
     // What must agree between a checkpoint and the trainer loading it.
     static string Describe(Trainer t) =>
         $"{t.Model.GetType().Name} feat_dim={t.Model.feat_dim} classes={t.Model.num_classes} centers={t.Options.Centers}";
+
+    // A string read from a file, fit for a message: control characters shown as '?', at most 100 characters.
+    static string Printable(string text)
+    {
+        var shown = new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return shown.Length <= 100 ? shown : shown[..100] + "…";
+    }
 
     static void WriteSection(BinaryWriter writer, Action<BinaryWriter> write)
     {
