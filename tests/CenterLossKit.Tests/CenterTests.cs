@@ -222,6 +222,11 @@ public class CenterTests
             Assert.Contains("shape (10, 2)", e.Message);
             Assert.Equal(before, Expect.Bytes(target.predict()));
 
+            File.WriteAllBytes(other, [.. bytes, 0]);
+            e = Assert.Throws<InvalidDataException>(() => target.load(other));
+            Assert.Contains("1 bytes after the saved centres", e.Message);
+            Assert.Equal(before, Expect.Bytes(target.predict()));
+
             File.WriteAllBytes(other, Enumerable.Repeat((byte)0xFF, 64).ToArray());
             e = Assert.Throws<InvalidDataException>(() => target.load(other));
             Assert.Contains(other, e.Message);

@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace CenterLossKit.Tests;
 
 /// <summary>
-/// Thousands of seeded random corruptions of an IDX pair and of a checkpoint: each read either succeeds
+/// Thousands of seeded random corruptions of an IDX pair, a checkpoint and a centres file: each read either succeeds
 /// or fails with the kit's documented exception naming the file, and a failed load changes nothing.
 /// Each test stops at its case count or its time budget, whichever comes first.
 /// </summary>
@@ -134,6 +134,39 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
         }
         AssertUnchanged(state, trainer, full: true);
         Report("checkpoints", cases, clock, outcomes);
+    }
+
+    [Fact]
+    public void Damaged_centre_files_load_whole_or_fail_with_InvalidDataException_and_leave_the_centres_bit_identical()
+    {
+        var random = new Random(16);
+        var path = Path.Combine(_folder, "centres.bin");
+        using (var saved = new Modules.Center(10, 2, initial: arange(20, dtype: ScalarType.Float32).reshape(10, 2))) saved.save(path);
+        var original = File.ReadAllBytes(path);
+        using var center = new Modules.Center(10, 2);
+        var before = Expect.Bytes(center.centers);
+        var outcomes = new Dictionary<string, int>();
+        var clock = Stopwatch.StartNew();
+        int cases = 0;
+        for (; cases < Cases && clock.Elapsed < Budget; cases++)
+        {
+            File.WriteAllBytes(path, Corruptions.Damage(original, random, 24));
+            try
+            {
+                center.load(path);
+                outcomes["loaded"] = outcomes.GetValueOrDefault("loaded") + 1;
+                Assert.True(Check.Finite(center.centers));
+                before = Expect.Bytes(center.centers);
+            }
+            catch (InvalidDataException e)
+            {
+                Assert.StartsWith(path + ": ", e.Message);
+                Assert.Equal(before, Expect.Bytes(center.centers));
+                var kind = Kind(e.Message.Replace(path, "file"));
+                outcomes[kind] = outcomes.GetValueOrDefault(kind) + 1;
+            }
+        }
+        Report("centre files", cases, clock, outcomes);
     }
 
     /// <summary>A network of two linear layers: small checkpoints, so that most damage lands in their structure.</summary>

@@ -23,29 +23,35 @@ public abstract class CenterBase : nn.Module<Tensor, Tensor, Tensor>
     /// bit-identical.
     /// </summary>
     /// <exception cref="InvalidDataException">The state does not load or its centres are not finite.</exception>
-    public override nn.Module load(BinaryReader reader, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
-    {
-        var centers = predict();
-        using var copy = new CentersCopy(centers);
-        try { copy.load(reader, strict, skip, loadedParameters); }
-        catch (Exception e) when (e is ArgumentException or EndOfStreamException or FormatException or OverflowException or OutOfMemoryException)
-        {
-            throw new InvalidDataException($"the saved centres do not load into {GetType().Name} of shape {Check.Shape(centers)}, {centers.dtype}: {e.Message}", e);
-        }
-        if (!Check.Finite(copy.centers)) throw new InvalidDataException("the saved centres contain NaN or infinity");
-        using (no_grad()) centers.copy_(copy.centers);
-        return this;
-    }
+    public override nn.Module load(BinaryReader reader, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null) =>
+        Load(reader, strict, skip, loadedParameters, wholeStream: false);
 
-    /// <summary>Loads centres saved by <c>save</c> to <paramref name="location"/>; as above, all or nothing.</summary>
+    /// <summary>Loads centres saved by <c>save</c> to <paramref name="location"/>; as above, all or nothing, and nothing after them.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file does not load; the message names it.</exception>
     public override nn.Module load(string location, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null)
     {
         if (!File.Exists(location)) throw new FileNotFoundException($"centres file not found: {location}", location);
         using var reader = new BinaryReader(File.OpenRead(location));
-        try { return load(reader, strict, skip, loadedParameters); }
+        try { return Load(reader, strict, skip, loadedParameters, wholeStream: true); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{location}: {e.Message}", e); }
+    }
+
+    nn.Module Load(BinaryReader reader, bool strict, IList<string>? skip, Dictionary<string, bool>? loadedParameters, bool wholeStream)
+    {
+        var centers = predict();
+        using var copy = new CentersCopy(centers);
+        try { copy.load(reader, strict, skip, loadedParameters); }
+        // What TorchSharp's load throws for state that does not fit; a damaged length can ask for a huge array.
+        catch (Exception e) when (e is ArgumentException or EndOfStreamException or FormatException or OverflowException or OutOfMemoryException)
+        {
+            throw new InvalidDataException($"the saved centres do not load into {GetType().Name} of shape {Check.Shape(centers)}, {centers.dtype}: {e.Message}", e);
+        }
+        if (wholeStream && reader.BaseStream.Position != reader.BaseStream.Length)
+            throw new InvalidDataException($"{reader.BaseStream.Length - reader.BaseStream.Position} bytes after the saved centres");
+        if (!Check.Finite(copy.centers)) throw new InvalidDataException("the saved centres contain NaN or infinity");
+        using (no_grad()) centers.copy_(copy.centers);
+        return this;
     }
 
     // A module with only a copy of the centres under their key: what the file is read into.
