@@ -186,6 +186,16 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_loss_near_the_float32_limit_is_summed_without_overflowing_to_infinity()
+    {
+        // Each step's loss is finite, about 7e37; times a batch of 64 it passes float32's 3.4e38.
+        using var trainer = new Trainer(() => new SmallNet(), Quick with { Epochs = 1, BatchSize = 64, Lambda = 1e5, LearningRate = 100 }, CPU);
+        trainer.Fit(Data.Train.Take(50));
+        var total = trainer.Records.Single().Total;
+        Assert.True(double.IsFinite(total) && total > 1e37, $"epoch loss {total}");
+    }
+
+    [Fact]
     public void Bad_settings_are_named()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(() => new SmallNet(), Quick with { Lambda = -1 }, CPU));

@@ -173,8 +173,9 @@ public sealed class Trainer : IDisposable
 
         using var _ = no_grad();
         long b = y.shape[0];
-        sums.add_(stack([parts.Softmax.detach() * b, parts.Center.detach() * b, parts.Total.detach() * b,
-            logits.argmax(1).eq(y).sum()]).to(ScalarType.Float64));
+        // Summed in float64: a loss near float32's limit times the batch size would overflow to infinity.
+        var losses = stack([parts.Softmax.detach(), parts.Center.detach(), parts.Total.detach()]).to(ScalarType.Float64).mul_(b);
+        sums.add_(cat([losses, logits.argmax(1).eq(y).sum().to(ScalarType.Float64).unsqueeze(0)]));
     }
 
     TrainingDivergedException Diverged((int Epoch, int Step, int Steps) at, string problem) => new(at.Epoch, at.Step, at.Steps, problem,
