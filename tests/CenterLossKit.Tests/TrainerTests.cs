@@ -166,6 +166,7 @@ public class TrainerTests
         var e = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(images, labels));
         Assert.Equal((2, 1), (e.Epoch, e.Step));
         Assert.Contains("training diverged at epoch 2, step 1 of 4", e.Message);
+        Assert.Contains("the history keeps the 1 finished epoch.", e.Message);
         Assert.Contains("features or logits are NaN or infinite", e.Message);
         Assert.Single(trainer.Records);
         Assert.Equal(weights, Weights(trainer));

@@ -7,8 +7,8 @@ namespace CenterLossKit.Training;
 /// </summary>
 public sealed class TrainingDivergedException(int epoch, int step, int steps, string problem, string advice)
     : ArithmeticException($"training diverged at epoch {epoch}, step {step} of {steps}: {problem}. The step was not applied; " +
-        $"the network and centres hold the values after the last finite step, and the history keeps the {epoch - 1} finished " +
-        $"epoch{(epoch == 2 ? "" : "s")}. {advice}")
+        $"the network and centres hold the values after the last finite step, and " +
+        (epoch == 1 ? "no epoch had finished" : $"the history keeps the {epoch - 1} finished epoch{(epoch == 2 ? "" : "s")}") + $". {advice}")
 {
     /// <summary>The 1-based epoch (counted over the trainer's whole history) in which training diverged.</summary>
     public int Epoch { get; } = epoch;
