@@ -74,6 +74,11 @@ public sealed class DataTests : IDisposable
         { "mismatch", (img, lbl) => { WriteIdx(img, [2, 28, 28], new byte[2 * 784]); WriteIdx(lbl, [3], [0, 1, 2]); }, "holds 2 images but" },
         { "label range", (img, lbl) => { WriteIdx(img, [2, 28, 28], new byte[2 * 784]); WriteIdx(lbl, [2], [0, 10]); }, "label 10 at position 1" },
         { "bad gzip", (img, lbl) => { Write(img, [0x1f, 0x8b, 1, 2, 3]); WriteIdx(lbl, [1], [0]); }, "gzip" },
+        { "no dimensions", (img, lbl) => { Write(img, [0, 0, 8, 0]); WriteIdx(lbl, [1], [0]); }, "the header declares no dimensions" },
+        { "cut header", (img, lbl) => { Write(img, [0, 0, 8, 3, 0, 0, 0, 1, 0, 0]); WriteIdx(lbl, [1], [0]); }, "truncated header: 3 dimensions need 16 bytes, the file holds 10" },
+        { "extra bytes", (img, lbl) => { WriteIdx(img, [1, 28, 28], new byte[784 + 5]); WriteIdx(lbl, [1], [0]); }, "5 bytes beyond the 784 the header promises" },
+        { "images rank 2", (img, lbl) => { WriteIdx(img, [1, 784], new byte[784]); WriteIdx(lbl, [1], [0]); }, "expected 3 dimensions (count, rows, cols), found 2" },
+        { "labels rank 2", (img, lbl) => { WriteIdx(img, [1, 28, 28], new byte[784]); WriteIdx(lbl, [1, 1], [0]); }, "expected 1 dimension (count), found 2" },
     };
 
     [Theory, MemberData(nameof(BadFiles))]
