@@ -153,10 +153,9 @@ public sealed class Trainer : IDisposable
         _optimizer.zero_grad();
         _centerOptimizer?.zero_grad();
         parts.Total.backward();
-        var finite = isfinite(parts.Total);
-        foreach (var p in Model.parameters().Concat(Centers.parameters()))
-            if (p.grad is { } grad) finite = finite.logical_and(isfinite(grad).all());
-        if (!finite.item<bool>())
+        // Sums carry NaN and infinity through: one read covers the loss and every gradient.
+        var gradientSums = Model.parameters().Concat(Centers.parameters()).Where(p => p.grad is not null).Select(p => p.grad!.sum());
+        if (!stack([parts.Total.detach(), .. gradientSums]).sum().isfinite().item<bool>())
             throw Diverged(at, FormattableString.Invariant(
                 $"the loss is {parts.Total.item<float>()} (softmax {parts.Softmax.item<float>()}, center {parts.Center.item<float>()}) or a gradient is not finite"));
         _optimizer.step();
