@@ -1,30 +1,27 @@
 using System.CommandLine;
-using LibTorchLoader;
 using NotebookCli;
 using NotebookEngine.Documents;
 using NotebookEngine.Running;
-
-// Notebooks that use TorchSharp get its native libraries loaded the Debian-12-safe way.
-TorchNative.LoadWhenTorchSharpLoads();
+using NotebookEngine.Scripting;
 
 var notebookPath = new Argument<string>("path") { Description = "A notebook (.ipynb) or a folder of notebooks (run in name order)" };
-var output = new Option<string>("--output", "-o") { Description = "Folder for executed notebooks and their HTML", DefaultValueFactory = _ => "artifacts" };
+var output = new Option<string>("--output", "-o") { Description = "Folder for executed notebooks and their HTML (created if missing)", DefaultValueFactory = _ => "artifacts" };
 var parameters = new Option<string[]>("--parameter", "-p") { Description = "name=value for the notebook's 'parameters' cell; repeatable", HelpName = "name=value" };
 var timeout = new Option<double?>("--timeout") { Description = "Seconds each cell may run before it is cancelled (default: no limit)" };
 var keepGoing = new Option<bool>("--continue-on-error") { Description = "Run the remaining cells after a failing one" };
-var inProcess = new Option<bool>("--in-process") { Description = "Run one notebook in this process (what each notebook's worker does)", Hidden = true };
+var verbose = new Option<bool>("--verbose") { Description = "On an unexpected failure, print the whole stack trace", Recursive = true };
 var run = new Command("run", "Execute notebooks headless; write executed .ipynb and .html files; exit 0 only if every notebook succeeds")
 {
-    notebookPath, output, parameters, timeout, keepGoing, inProcess,
+    notebookPath, output, parameters, timeout, keepGoing,
 };
 run.SetAction(async (parse, cancellation) =>
 {
-    var job = new RunJob(parse.GetValue(output)!, parse.GetValue(timeout), parse.GetValue(keepGoing));
+    var seconds = parse.GetValue(timeout);
+    if (seconds is { } s && !(s > 0 && double.IsFinite(s))) throw new UsageException($"--timeout must be a positive number of seconds, not {s}");
     var values = RunJob.ParseParameters(parse.GetValue(parameters) ?? []);
     if (values is null) return 2;
-    return parse.GetValue(inProcess)
-        ? await job.RunHereAsync(parse.GetValue(notebookPath)!, values, cancellation)
-        : await job.RunAllAsync(parse.GetValue(notebookPath)!, values, args, cancellation);
+    var job = new RunJob(OutputFolder(parse.GetValue(output)!), seconds is { } limit ? TimeSpan.FromSeconds(limit) : null, parse.GetValue(keepGoing));
+    return await job.RunAllAsync(parse.GetValue(notebookPath)!, values, cancellation);
 });
 
 var exportPath = new Argument<string>("notebook") { Description = "The notebook to export" };
@@ -34,21 +31,13 @@ export.SetAction(parse =>
 {
     var source = parse.GetValue(exportPath)!;
     var target = Path.GetFullPath(parse.GetValue(exportOutput) ?? Path.ChangeExtension(source, ".cs"));
-    try
-    {
-        var notebook = Notebook.Load(source);
-        AtomicFile.WriteAllText(target, FileBasedApp.Export(notebook, Path.GetDirectoryName(target)!));
-    }
-    catch (Exception e) when (e is IOException or NotebookFormatException or UnauthorizedAccessException or NotebookEngine.Scripting.DirectiveException)
-    {
-        Console.Error.WriteLine($"csnb export: {e.Message}");
-        return 1;
-    }
+    var notebook = Notebook.Load(source);
+    AtomicFile.WriteAllText(target, FileBasedApp.Export(notebook, Path.GetDirectoryName(target)!));
     Console.WriteLine($"wrote {target}; run it with: dotnet run {Path.GetFileName(target)}");
     return 0;
 });
 
-var root = new RootCommand("csnb — run C# notebooks (.ipynb, .NET Interactive style) headless, or export them as file-based apps") { run, export };
+var root = new RootCommand("csnb — run C# notebooks (.ipynb, .NET Interactive style) headless, or export them as file-based apps") { run, export, verbose };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
@@ -56,4 +45,34 @@ if (parsed.Errors.Count > 0)
     Console.Error.WriteLine("Try 'csnb --help'.");
     return 2;
 }
-return await parsed.InvokeAsync();
+try
+{
+    // A Ctrl-C or SIGTERM interrupts the running cell; the notebook is then written, which takes a moment.
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(15) });
+}
+catch (Exception e) when (e is UsageException or NotebookFormatException or ParameterException or DirectiveException or IOException or UnauthorizedAccessException)
+{
+    // Bad usage or input: one line, no stack trace (unless asked for).
+    Console.Error.WriteLine($"csnb: {e.Message}");
+    if (parsed.GetValue(verbose)) Console.Error.WriteLine(e);
+    return 2;
+}
+
+/// <summary>The -o folder, made sure to be a folder this process can write to.</summary>
+static string OutputFolder(string path)
+{
+    var folder = Path.GetFullPath(path);
+    if (File.Exists(folder)) throw new UsageException($"-o '{path}' is a file; it must be a folder (created if missing)");
+    try
+    {
+        Directory.CreateDirectory(folder);
+        var probe = Path.Combine(folder, $".csnb-write-test.{Environment.ProcessId}");
+        File.WriteAllText(probe, "");
+        File.Delete(probe);
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        throw new UsageException($"cannot write to the output folder '{path}': {e.Message}");
+    }
+    return folder;
+}

@@ -2,23 +2,20 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LibTorchLoader;
 using NotebookEngine.Documents;
+using NotebookEngine.Hosting;
 using NotebookEngine.Running;
 using NotebookEngine.Scripting;
 
 namespace NotebookCli;
 
 /// <summary>
-/// The run command. Each notebook runs in a worker process of its own (this program with
-/// --in-process), as each Jupyter notebook gets its own kernel: a fresh session every time, and a
-/// native crash (TorchSharp aborts the process on some bad inputs) is reported on the cell that
-/// caused it instead of taking the whole run down silently.
+/// The run command. This process reads, parameterises and writes the notebooks; their cells run
+/// in a cell host process of their own per notebook (as each Jupyter notebook gets its own kernel),
+/// so whatever a cell does to its process — a native abort, <c>Environment.Exit</c>, a stack
+/// overflow — is reported on that cell, and the executed notebook is still written.
 /// </summary>
-sealed class RunJob(string output, double? timeoutSeconds, bool continueOnError)
+sealed class RunJob(string outputFolder, TimeSpan? cellTimeout, bool continueOnError)
 {
-    readonly string outputFolder = Path.GetFullPath(output);
-
-    const string CellMarker = "\u0001cell ";
-
     /// <summary>name=value pairs, or null (after printing why) if one is malformed.</summary>
     public static Dictionary<string, string>? ParseParameters(IEnumerable<string> items)
     {
@@ -36,31 +33,17 @@ sealed class RunJob(string output, double? timeoutSeconds, bool continueOnError)
         return values;
     }
 
-    public async Task<int> RunAllAsync(string path, Dictionary<string, string> values, string[] ownArgs, CancellationToken cancellation)
+    /// <summary>Runs the notebook at <paramref name="path"/>, or each notebook of that folder in name order. Returns the exit code.</summary>
+    public async Task<int> RunAllAsync(string path, Dictionary<string, string> values, CancellationToken cancellation)
     {
         var paths = Directory.Exists(path)
             ? Directory.EnumerateFiles(path, "*.ipynb").Order(StringComparer.Ordinal).ToList()
             : File.Exists(path) ? [path] : [];
-        if (paths.Count == 0)
-        {
-            Console.Error.WriteLine($"csnb: no notebook at '{path}'");
-            return 2;
-        }
+        if (paths.Count == 0) throw new UsageException($"no notebook at '{path}'");
         var declared = new Dictionary<string, IReadOnlyList<DeclaredParameter>>();
-        foreach (var notebook in paths)
-        {
-            try { declared[notebook] = Parameters.Declared(Notebook.Load(notebook)); }
-            catch (Exception e) when (e is NotebookFormatException or IOException)
-            {
-                Console.Error.WriteLine($"csnb: {e.Message}");
-                return 2;
-            }
-        }
+        foreach (var notebook in paths) declared[notebook] = Parameters.Declared(Notebook.Load(notebook));
         if (values.Keys.FirstOrDefault(name => !declared.Values.Any(d => d.Any(p => p.Name == name))) is { } unknown)
-        {
-            Console.Error.WriteLine($"csnb: parameter '{unknown}' is declared by no notebook in '{path}'");
-            return 2;
-        }
+            throw new UsageException($"parameter '{unknown}' is declared by no notebook in '{path}'");
 
         var total = Stopwatch.StartNew();
         var failed = 0;
@@ -68,112 +51,79 @@ sealed class RunJob(string output, double? timeoutSeconds, bool continueOnError)
         {
             // A folder run passes each notebook the parameters it declares.
             var own = values.Where(v => declared[notebook].Any(p => p.Name == v.Key)).ToDictionary();
-            if (await RunWorkerAsync(notebook, own, cancellation) != 0) failed++;
+            if (!await RunOneAsync(notebook, own, cancellation)) failed++;
+            if (cancellation.IsCancellationRequested) break;
         }
         Console.WriteLine($"{paths.Count} notebook(s): {paths.Count - failed} ok, {failed} failed, {total.Elapsed.TotalSeconds:0.0} s in all");
-        return failed == 0 ? 0 : 1;
+        return cancellation.IsCancellationRequested ? 130 : failed == 0 ? 0 : 1;
     }
 
-    async Task<int> RunWorkerAsync(string notebook, Dictionary<string, string> values, CancellationToken cancellation)
+    async Task<bool> RunOneAsync(string path, Dictionary<string, string> values, CancellationToken cancellation)
     {
-        Console.WriteLine($"▶ {notebook}");
-        // As under Jupyter, a notebook runs in its own folder, so its relative paths mean the same in both.
-        var start = new ProcessStartInfo(Environment.ProcessPath!)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(notebook))!,
-        };
-        // glibc reads its malloc settings only at start-up, so the worker gets them now.
-        NativeAllocator.AddTo(start.Environment);
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(RunJob).Assembly.Location);
-        foreach (var arg in new[] { "run", Path.GetFullPath(notebook), "--in-process", "--output", outputFolder }) start.ArgumentList.Add(arg);
-        foreach (var (name, value) in values) { start.ArgumentList.Add("-p"); start.ArgumentList.Add($"{name}={value}"); }
-        if (timeoutSeconds is { } seconds) { start.ArgumentList.Add("--timeout"); start.ArgumentList.Add(seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
-        if (continueOnError) start.ArgumentList.Add("--continue-on-error");
-
+        Console.WriteLine($"▶ {path}");
         var clock = Stopwatch.StartNew();
-        using var worker = Process.Start(start)!;
-        int? runningCell = null;
-        var stderrTail = new Queue<string>();
-        var stdout = Task.Run(async () =>
+        var saved = OutputPath(path, ".ipynb");
+        string? unsaved = null;
+        void Save(Notebook notebook, string file, Action<Notebook, string> write)
         {
-            while (await worker.StandardOutput.ReadLineAsync(cancellation) is { } line)
-                if (line.StartsWith(CellMarker, StringComparison.Ordinal)) runningCell = int.Parse(line[CellMarker.Length..]);
-                else Console.WriteLine(line);
-        }, cancellation);
-        var stderr = Task.Run(async () =>
-        {
-            while (await worker.StandardError.ReadLineAsync(cancellation) is { } line)
+            try { write(notebook, file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine(line);
-                lock (stderrTail) { stderrTail.Enqueue(line); if (stderrTail.Count > 40) stderrTail.Dequeue(); }
+                // A full disk, say: the run goes on, and says so where it still can.
+                if (unsaved is null) Console.Error.WriteLine($"csnb: cannot write {file}: {e.Message}");
+                unsaved = e.Message;
             }
-        }, cancellation);
-        await worker.WaitForExitAsync(cancellation);
-        await Task.WhenAll(stdout, stderr);
-        if (worker.ExitCode is 0 or 1 or 2) return worker.ExitCode;
-
-        // The worker died (a native abort, a kill): say so on the cell that was running.
-        var died = $"the notebook process died with exit code {worker.ExitCode}{Signal(worker.ExitCode)}" +
-                   (runningCell is { } index ? $" while cell {index} ran" : " before its first cell");
-        Console.WriteLine($"  ✗ {died}");
-        var saved = OutputPath(notebook, ".ipynb");
-        if (File.Exists(saved) && runningCell is { } at)
-        {
-            var partial = Notebook.Load(saved);
-            partial.Cells[at].Outputs.Add(new JsonObject
-            {
-                ["output_type"] = "error",
-                ["ename"] = "ProcessDied",
-                ["evalue"] = died,
-                ["traceback"] = new JsonArray([died, .. stderrTail.Select(l => (JsonNode)l!)]),
-            });
-            partial.Save(saved);
-            HtmlPage.Save(partial, OutputPath(notebook, ".html"));
         }
-        Console.WriteLine($"✗ {notebook}  {clock.Elapsed.TotalSeconds:0.0} s  (died)");
-        return 1;
-    }
-
-    static string Signal(int exitCode) => exitCode switch
-    {
-        134 => " (SIGABRT: native code aborted; in TorchSharp this is often an invalid shape or argument)",
-        137 => " (SIGKILL: killed, perhaps out of memory)",
-        139 => " (SIGSEGV: native crash)",
-        143 => " (SIGTERM)",
-        _ => "",
-    };
-
-    public async Task<int> RunHereAsync(string path, Dictionary<string, string> values, CancellationToken cancellation)
-    {
-        Notebook prepared;
         var options = new RunOptions
         {
             Parameters = values,
-            CellTimeout = timeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+            CellTimeout = cellTimeout,
             ContinueOnError = continueOnError,
-            CellStarting = index => Console.WriteLine($"{CellMarker}{index}"),
             CellFinished = (report, notebook) =>
             {
-                Console.WriteLine($"  cell {report.Index,3} [{report.ExecutionCount?.ToString() ?? " "}]  {report.Elapsed.TotalSeconds,7:0.00} s  {(report.Status == CellStatus.Ok ? "ok" : report.Status.ToString().ToLowerInvariant())}");
-                notebook.Save(OutputPath(path, ".ipynb"));
+                var status = report.Status == CellStatus.Ok ? "ok" : report.Status.ToString().ToLowerInvariant();
+                Console.WriteLine($"  cell {report.Index,3} [{report.ExecutionCount?.ToString() ?? " "}]  {report.Elapsed.TotalSeconds,7:0.00} s  {status}");
+                if (report.Status != CellStatus.Ok && LastError(notebook.Cells[report.Index]) is { } error) Console.WriteLine($"    {error}");
+                Save(notebook, saved, (n, f) => n.Save(f));
             },
         };
-        try { prepared = NotebookRunner.Prepare(Notebook.Load(path), options); }
-        catch (Exception e) when (e is NotebookFormatException or IOException or ParameterException)
+        var prepared = NotebookRunner.Prepare(Notebook.Load(path), options);
+        Save(prepared, saved, (n, f) => n.Save(f));
+
+        // glibc reads its malloc settings only at start-up, so the host gets them now (a caller's own value wins).
+        using var host = new CellHost(new CellHostOptions
         {
-            Console.Error.WriteLine($"csnb: {e.Message}");
-            return 2;
-        }
-        prepared.Save(OutputPath(path, ".ipynb"));
-        var clock = Stopwatch.StartNew();
-        var result = await NotebookRunner.RunAsync(prepared, options, cancellation);
-        result.Notebook.Save(OutputPath(path, ".ipynb"));
-        HtmlPage.Save(result.Notebook, OutputPath(path, ".html"));
-        var mark = result.Succeeded ? "✓" : "✗";
-        Console.WriteLine($"{mark} {path}  {result.Cells.Count} cells  {clock.Elapsed.TotalSeconds:0.0} s  → {OutputPath(path, ".ipynb")}");
-        return result.Succeeded ? 0 : 1;
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!, // as under Jupyter, a notebook runs in its own folder
+            Environment = NativeAllocator.Environment.Where(v => Environment.GetEnvironmentVariable(v.Key) is null).ToDictionary(),
+            Log = line => Console.Error.WriteLine($"  | {line}"),
+        });
+        var result = await NotebookRunner.RunAsync(prepared, options, host, cancellation);
+        if (unsaved is not null) AddSaveError(result.Notebook, unsaved);
+        Save(result.Notebook, saved, (n, f) => n.Save(f));
+        Save(result.Notebook, OutputPath(path, ".html"), HtmlPage.Save);
+        var ok = result.Succeeded && unsaved is null;
+        var mark = cancellation.IsCancellationRequested ? "✗ interrupted:" : ok ? "✓" : "✗";
+        Console.WriteLine($"{mark} {path}  {result.Cells.Count} cells  {clock.Elapsed.TotalSeconds:0.0} s  → {saved}");
+        return ok;
+    }
+
+    static string? LastError(Cell cell) =>
+        cell.Outputs.OfType<JsonObject>().LastOrDefault(o => (string?)o["output_type"] == "error") is { } error
+            ? $"{(string?)error["ename"]}: {(string?)error["evalue"]}" : null;
+
+    /// <summary>A notebook that could not always be saved says so at its top, once it can be.</summary>
+    static void AddSaveError(Notebook notebook, string problem)
+    {
+        var banner = new Cell(new JsonObject { ["cell_type"] = "markdown", ["metadata"] = new JsonObject() })
+        {
+            Source = $"**csnb could not write this notebook during the run:** {problem}",
+        };
+        notebook.InsertCell(0, banner);
     }
 
     string OutputPath(string notebook, string extension) =>
         Path.Combine(outputFolder, Path.GetFileNameWithoutExtension(notebook) + extension);
 }
+
+/// <summary>Bad usage or input: csnb prints the message on one line and exits with 2.</summary>
+sealed class UsageException(string message) : Exception(message);

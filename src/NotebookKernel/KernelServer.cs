@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using NetMQ;
 using NetMQ.Sockets;
 using NotebookEngine.Display;
+using NotebookEngine.Hosting;
 using NotebookEngine.Running;
 using NotebookEngine.Scripting;
 using NotebookKernel.Wire;
@@ -13,13 +12,15 @@ namespace NotebookKernel;
 
 /// <summary>
 /// The protocol side of the kernel: binds the five sockets the connection file names, checks
-/// signatures, and translates requests into calls on the <see cref="CSharpInterpreter"/>. One
-/// poller thread owns every socket; shell requests run one at a time on a worker thread, so
-/// control (interrupt, shutdown) and heartbeat answer while a cell runs.
+/// signatures, and answers requests, running cells in a <see cref="CellHost"/> — never in this
+/// process, which must outlive whatever a cell does. One poller thread owns every socket; shell
+/// requests run one at a time on a worker thread, so control (interrupt, shutdown) and heartbeat
+/// answer while a cell runs. A request with a bad field gets an error reply; nothing a client
+/// sends ends the kernel but a shutdown request.
 /// </summary>
 public sealed class KernelServer : IDisposable
 {
-    readonly CSharpInterpreter _interpreter;
+    readonly CellHost _cells;
     readonly WireFormat _wire;
     readonly RouterSocket _shell = new(), _control = new(), _stdin = new();
     readonly PublisherSocket _iopub = new();
@@ -28,44 +29,77 @@ public sealed class KernelServer : IDisposable
     readonly NetMQQueue<Action> _outbox = new();
     readonly NetMQPoller _poller;
     readonly BlockingCollection<JupyterMessage> _requests = [];
+    readonly Dictionary<string, Action<JupyterMessage>> _shellHandlers, _controlHandlers;
     CancellationTokenSource? _running;
+    TaskCompletionSource<string>? _input;
 
-    /// <summary>Binds the sockets; throws if an address is taken (Jupyter then sees the kernel die at once).</summary>
-    public KernelServer(ConnectionFile connection, CSharpInterpreter interpreter)
+    /// <summary>Binds the sockets; a port that cannot be bound is an <see cref="InvalidDataException"/> naming it.</summary>
+    public KernelServer(ConnectionFile connection, CellHost cells)
     {
-        _interpreter = interpreter;
+        _cells = cells;
         _wire = new WireFormat(connection.Key, Guid.NewGuid().ToString());
         foreach (var socket in new NetMQSocket[] { _shell, _control, _iopub }) socket.Options.Linger = TimeSpan.FromSeconds(1);
-        _shell.Bind(connection.Address(connection.ShellPort));
-        _control.Bind(connection.Address(connection.ControlPort));
-        _stdin.Bind(connection.Address(connection.StdinPort));
-        _iopub.Bind(connection.Address(connection.IopubPort));
-        _heartbeat.Bind(connection.Address(connection.HbPort));
+        var sockets = new NetMQSocket[] { _shell, _iopub, _stdin, _control, _heartbeat };
+        foreach (var ((name, port), socket) in connection.Ports.Zip(sockets))
+        {
+            try { socket.Bind(connection.Address(port)); }
+            catch (NetMQException e)
+            {
+                Dispose();
+                var why = e is AddressAlreadyInUseException ? "the port is taken" : e.Message; // NetMQ's own message names only the type
+                throw new InvalidDataException($"cannot listen on {connection.Address(port)} ({name}): {why}");
+            }
+        }
 
         _shell.ReceiveReady += (_, e) => Receive(e.Socket, _requests.Add);
-        _control.ReceiveReady += (_, e) => Receive(e.Socket, HandleControl);
-        _stdin.ReceiveReady += (_, e) => e.Socket.ReceiveMultipartBytes(); // input is never requested: allow_stdin is not honoured
+        _control.ReceiveReady += (_, e) => Receive(e.Socket, request => Handle(_control, request, _controlHandlers!));
+        _stdin.ReceiveReady += (_, e) => Receive(e.Socket, ReceiveInput);
         _heartbeat.ReceiveReady += (_, e) => e.Socket.SendMultipartBytes(e.Socket.ReceiveMultipartBytes());
         _outbox.ReceiveReady += (_, e) =>
         {
             while (e.Queue.TryDequeue(out var send, TimeSpan.Zero)) send();
         };
         _poller = [_shell, _control, _stdin, _heartbeat, _outbox];
+
+        _shellHandlers = new()
+        {
+            ["kernel_info_request"] = request => Reply(_shell, request, "kernel_info_reply", KernelInfo()),
+            ["execute_request"] = Execute,
+            ["is_complete_request"] = IsComplete,
+            ["complete_request"] = Complete,
+            ["inspect_request"] = Inspect,
+            ["comm_info_request"] = request => Reply(_shell, request, "comm_info_reply", new JsonObject { ["status"] = "ok", ["comms"] = new JsonObject() }),
+            ["history_request"] = request => Reply(_shell, request, "history_reply", new JsonObject { ["status"] = "ok", ["history"] = new JsonArray() }),
+            ["shutdown_request"] = request => Shutdown(_shell, request),
+        };
+        _controlHandlers = new()
+        {
+            ["kernel_info_request"] = request => Reply(_control, request, "kernel_info_reply", KernelInfo()),
+            ["interrupt_request"] = request =>
+            {
+                Interrupt();
+                Reply(_control, request, "interrupt_reply", new JsonObject { ["status"] = "ok" });
+            },
+            ["shutdown_request"] = request => Shutdown(_control, request),
+        };
     }
 
-    /// <summary>Serves until a shutdown request (or <see cref="Stop"/>); returns the exit code.</summary>
-    public int Run()
+    /// <summary>Serves until a shutdown request (or <see cref="Stop"/>).</summary>
+    public void Run()
     {
         var worker = new Thread(ServeShell) { IsBackground = true, Name = "shell" };
         worker.Start();
-        Publish("status", new JsonObject { ["execution_state"] = "starting" }, null);
+        Publish("status", Status("starting"), null);
         _poller.Run();
         _requests.CompleteAdding();
-        return 0;
     }
 
-    /// <summary>Interrupts the running cell, if any.</summary>
-    public void Interrupt() => _running?.Cancel();
+    /// <summary>Interrupts the running cell, if any (and a wait for input).</summary>
+    public void Interrupt()
+    {
+        _running?.Cancel();
+        _input?.TrySetCanceled();
+    }
 
     /// <summary>Stops serving (the process is ending).</summary>
     public void Stop() => _poller.StopAsync();
@@ -77,78 +111,45 @@ public sealed class KernelServer : IDisposable
         else Log($"dropped a message: {problem}");
     }
 
-    void HandleControl(JupyterMessage request)
-    {
-        Publish("status", Status("busy"), request);
-        switch (request.Type)
-        {
-            case "interrupt_request":
-                Interrupt();
-                Reply(_control, request, "interrupt_reply", new JsonObject { ["status"] = "ok" });
-                break;
-            case "shutdown_request":
-                Shutdown(_control, request);
-                return;
-            case "kernel_info_request":
-                Reply(_control, request, "kernel_info_reply", KernelInfo());
-                break;
-        }
-        Publish("status", Status("idle"), request);
-    }
-
     void ServeShell()
     {
-        foreach (var request in _requests.GetConsumingEnumerable())
-        {
-            Publish("status", Status("busy"), request);
-            var content = request.Content;
-            switch (request.Type)
-            {
-                case "kernel_info_request":
-                    Reply(_shell, request, "kernel_info_reply", KernelInfo());
-                    break;
-                case "execute_request":
-                    Execute(request, (string?)content["code"] ?? "");
-                    break;
-                case "is_complete_request":
-                    var verdict = CSharpInterpreter.IsComplete((string?)content["code"] ?? "");
-                    var reply = new JsonObject { ["status"] = verdict };
-                    if (verdict == "incomplete") reply["indent"] = "    ";
-                    Reply(_shell, request, "is_complete_reply", reply);
-                    break;
-                case "complete_request":
-                    Complete(request, (string?)content["code"] ?? "", (int?)content["cursor_pos"] ?? 0);
-                    break;
-                case "inspect_request":
-                    Inspect(request, (string?)content["code"] ?? "", (int?)content["cursor_pos"] ?? 0);
-                    break;
-                case "comm_info_request":
-                    Reply(_shell, request, "comm_info_reply", new JsonObject { ["status"] = "ok", ["comms"] = new JsonObject() });
-                    break;
-                case "history_request":
-                    Reply(_shell, request, "history_reply", new JsonObject { ["status"] = "ok", ["history"] = new JsonArray() });
-                    break;
-                case "shutdown_request":
-                    Shutdown(_shell, request);
-                    return;
-            }
-            Publish("status", Status("idle"), request);
-        }
+        foreach (var request in _requests.GetConsumingEnumerable()) Handle(_shell, request, _shellHandlers);
     }
 
-    void Execute(JupyterMessage request, string code)
+    /// <summary>Answers one request between busy and idle; a bad request gets an error reply, an unknown one none.</summary>
+    void Handle(RouterSocket socket, JupyterMessage request, Dictionary<string, Action<JupyterMessage>> handlers)
     {
-        var count = _interpreter.ExecutionCount + 1;
+        Publish("status", Status("busy"), request);
+        try
+        {
+            if (handlers.TryGetValue(request.Type, out var handle)) handle(request);
+            else Log($"no answer to a {request.Type} on the {(socket == _shell ? "shell" : "control")} channel");
+        }
+        catch (Exception e)
+        {
+            if (e is not BadRequestException) Log($"failed on a {request.Type}: {e}");
+            var what = e is BadRequestException ? e.Message : $"the kernel failed on this {request.Type}: {e.Message}";
+            if (request.Type.EndsWith("_request", StringComparison.Ordinal))
+                Reply(socket, request, request.Type[..^"_request".Length] + "_reply", new JsonObject
+                {
+                    ["status"] = "error", ["ename"] = e is BadRequestException ? "BadRequest" : e.GetType().Name, ["evalue"] = what,
+                    ["traceback"] = new JsonArray((JsonNode)what), ["execution_count"] = _cells.ExecutionCount,
+                });
+            else Log($"dropped a {request.Type}: {what}");
+        }
+        if (request.Type != "shutdown_request") Publish("status", Status("idle"), request);
+    }
+
+    void Execute(JupyterMessage request)
+    {
+        var code = request.Text("code");
+        var allowStdin = request.Flag("allow_stdin", false);
+        var count = _cells.ExecutionCount + 1;
         Publish("execute_input", new JsonObject { ["code"] = code, ["execution_count"] = count }, request);
         using var running = new CancellationTokenSource();
         _running = running;
-        CellStatus status;
-        CellError? error;
-        using (var output = new IopubOutput((type, content) => Publish(type, content, request), count))
-        {
-            status = _interpreter.ExecuteAsync(code, output, running.Token).GetAwaiter().GetResult();
-            error = output.LastError;
-        }
+        var output = allowStdin ? new IopubInputOutput(this, request, count) : new IopubOutput(this, request, count);
+        var status = _cells.ExecuteAsync(code, output, timeout: null, running.Token).GetAwaiter().GetResult();
         _running = null;
         var reply = new JsonObject { ["status"] = status == CellStatus.Ok ? "ok" : "error", ["execution_count"] = count };
         if (status == CellStatus.Ok)
@@ -156,28 +157,39 @@ public sealed class KernelServer : IDisposable
             reply["user_expressions"] = new JsonObject();
             reply["payload"] = new JsonArray();
         }
-        else foreach (var (key, value) in IopubOutput.ErrorContent(error ?? new CellError("Error", "the cell failed", [])))
+        else foreach (var (key, value) in HostJson.Error(output.LastError ?? new CellError("Error", "the cell failed", [])))
             reply[key] = value?.DeepClone();
         Reply(_shell, request, "execute_reply", reply);
     }
 
-    void Complete(JupyterMessage request, string code, int cursorPoints)
+    void IsComplete(JupyterMessage request)
     {
-        var cursor = CodePoints.ToUtf16(code, cursorPoints);
-        var (matches, start) = _interpreter.Complete(code, cursor);
+        var verdict = _cells.IsCompleteAsync(request.Text("code")).GetAwaiter().GetResult();
+        var reply = new JsonObject { ["status"] = verdict };
+        if (verdict == "incomplete") reply["indent"] = "    ";
+        Reply(_shell, request, "is_complete_reply", reply);
+    }
+
+    void Complete(JupyterMessage request)
+    {
+        var code = request.Text("code");
+        var cursorPoints = request.Integer("cursor_pos", CodePoints.FromUtf16(code, code.Length));
+        var (matches, start) = _cells.CompleteAsync(code, CodePoints.ToUtf16(code, cursorPoints)).GetAwaiter().GetResult();
         Reply(_shell, request, "complete_reply", new JsonObject
         {
             ["status"] = "ok",
             ["matches"] = new JsonArray(matches.Select(m => (JsonNode)m!).ToArray()),
-            ["cursor_start"] = CodePoints.FromUtf16(code, start),
-            ["cursor_end"] = cursorPoints,
+            ["cursor_start"] = CodePoints.FromUtf16(code, Math.Min(start, code.Length)),
+            ["cursor_end"] = Math.Min(cursorPoints, CodePoints.FromUtf16(code, code.Length)),
             ["metadata"] = new JsonObject(),
         });
     }
 
-    void Inspect(JupyterMessage request, string code, int cursorPoints)
+    void Inspect(JupyterMessage request)
     {
-        var text = _interpreter.Inspect(code, CodePoints.ToUtf16(code, cursorPoints));
+        var code = request.Text("code");
+        var cursor = CodePoints.ToUtf16(code, request.Integer("cursor_pos", CodePoints.FromUtf16(code, code.Length)));
+        var text = _cells.InspectAsync(code, cursor).GetAwaiter().GetResult();
         Reply(_shell, request, "inspect_reply", new JsonObject
         {
             ["status"] = "ok",
@@ -189,10 +201,19 @@ public sealed class KernelServer : IDisposable
 
     void Shutdown(RouterSocket socket, JupyterMessage request)
     {
+        var restart = request.Flag("restart", false);
         Interrupt();
-        Reply(socket, request, "shutdown_reply", new JsonObject { ["status"] = "ok", ["restart"] = (bool?)request.Content["restart"] ?? false });
+        Reply(socket, request, "shutdown_reply", new JsonObject { ["status"] = "ok", ["restart"] = restart });
         Publish("status", Status("idle"), request);
         _outbox.Enqueue(_poller.StopAsync); // after everything queued before it has been sent
+    }
+
+    /// <summary>An input_reply on the stdin channel answers the cell waiting for input.</summary>
+    void ReceiveInput(JupyterMessage reply)
+    {
+        if (reply.Type != "input_reply") return;
+        try { _input?.TrySetResult(reply.Text("value")); }
+        catch (BadRequestException e) { Log($"dropped an input_reply: {e.Message}"); }
     }
 
     JsonObject KernelInfo() => new()
@@ -225,10 +246,58 @@ public sealed class KernelServer : IDisposable
     /// <summary>Closes the sockets; NetMQ's cleanup would wait forever for an open one.</summary>
     public void Dispose()
     {
-        _poller.Dispose();
+        _poller?.Dispose();
         foreach (var socket in new NetMQSocket[] { _shell, _control, _stdin, _iopub, _heartbeat }) socket.Dispose();
         _outbox.Dispose();
         NetMQConfig.Cleanup(block: false);
+    }
+
+    /// <summary>A cell's outputs as iopub messages parented to its execute_request.</summary>
+    class IopubOutput(KernelServer kernel, JupyterMessage request, int executionCount) : ICellOutput
+    {
+        protected KernelServer Kernel { get; } = kernel;
+        protected JupyterMessage Request { get; } = request;
+
+        /// <summary>The error the cell reported, for the execute_reply.</summary>
+        public CellError? LastError { get; private set; }
+
+        public void Stream(string name, string text) => Publish("stream", new JsonObject { ["name"] = name, ["text"] = text });
+
+        public void Display(DisplayData data, string displayId) => Publish("display_data", Bundle(data, displayId));
+
+        public void UpdateDisplay(DisplayData data, string displayId) => Publish("update_display_data", Bundle(data, displayId));
+
+        public void Result(DisplayData data) => Publish("execute_result", new JsonObject
+        {
+            ["execution_count"] = executionCount, ["data"] = HostJson.Bundle(data), ["metadata"] = new JsonObject(),
+        });
+
+        public void Error(CellError error)
+        {
+            LastError = error;
+            Publish("error", HostJson.Error(error));
+        }
+
+        void Publish(string type, JsonObject content) => Kernel.Publish(type, content, Request);
+
+        static JsonObject Bundle(DisplayData data, string displayId) => new()
+        {
+            ["data"] = HostJson.Bundle(data), ["metadata"] = new JsonObject(), ["transient"] = new JsonObject { ["display_id"] = displayId },
+        };
+    }
+
+    /// <summary>The outputs of a cell whose front end takes input: Console.ReadLine asks it on the stdin channel.</summary>
+    sealed class IopubInputOutput(KernelServer kernel, JupyterMessage request, int executionCount) : IopubOutput(kernel, request, executionCount), ICellInput
+    {
+        public string ReadLine(string prompt, bool password, CancellationToken cancellation)
+        {
+            var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Kernel._input = answer;
+            // To the client that sent the request, through its identity on the stdin socket.
+            Kernel.Reply(Kernel._stdin, Request, "input_request", new JsonObject { ["prompt"] = prompt, ["password"] = password });
+            try { return answer.Task.WaitAsync(cancellation).GetAwaiter().GetResult(); }
+            finally { Interlocked.CompareExchange(ref Kernel._input, null, answer); }
+        }
     }
 }
 

@@ -1,24 +1,23 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using LibTorchLoader;
-using NotebookEngine.Scripting;
+using NotebookEngine.Hosting;
 using NotebookKernel;
 using NotebookKernel.Wire;
-
-TorchNative.LoadWhenTorchSharpLoads();
 
 var connection = new Argument<string>("connection-file") { Description = "The connection file Jupyter wrote" };
 var start = new Command("start", "Serve one Jupyter client (Jupyter starts the kernel this way)") { connection };
 start.SetAction(parse =>
 {
-    ConnectionFile file;
+    // The cell host starts first: it warms Roslyn up while Jupyter connects.
+    using var cells = new CellHost(new CellHostOptions { Log = line => Console.Error.WriteLine($"[csnb-host] {line}") });
     KernelServer server;
     try
     {
-        file = ConnectionFile.Load(parse.GetValue(connection)!);
-        server = new KernelServer(file, new CSharpInterpreter(new ScriptSession()));
+        var file = ConnectionFile.Load(parse.GetValue(connection)!);
+        if (file.ListensEverywhere) Console.Error.WriteLine($"csnb-kernel: warning: ip {file.Ip} listens on every network interface; anyone who can reach this machine and has the key can run code");
+        server = new KernelServer(file, cells);
     }
-    catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or NetMQ.NetMQException)
+    catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
     {
         // Exit at once: Jupyter then reports a dead kernel instead of waiting for a reply.
         Console.Error.WriteLine($"csnb-kernel: {e.Message}");

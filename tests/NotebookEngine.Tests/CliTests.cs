@@ -97,17 +97,83 @@ public class CliTests
         var output = TestHost.TempFolder();
         var (code, stdout, stderr) = Cli("run", TestHost.Fixture("crash.ipynb"), "-o", output);
         Assert.Equal(1, code);
-        Assert.Contains("the notebook process died with exit code 134 (SIGABRT", stdout);
-        Assert.Contains("native abort in a test", stderr);
+        Assert.Contains("ProcessDied: the process running the cells was killed by SIGABRT", stdout);
+        Assert.Contains("native abort in a test", stderr); // the host's own stderr, passed on
         var notebook = Notebook.Load(Path.Combine(output, "crash.ipynb"));
         Assert.Equal("before\n", Text.Join(notebook.Cells[0].Outputs[0]!["text"]));
         var died = (JsonObject)notebook.Cells[1].Outputs.Single()!;
         Assert.Equal("ProcessDied", (string?)died["ename"]);
-        Assert.StartsWith("the notebook process died with exit code 134", (string?)died["evalue"]);
-        Assert.EndsWith("while cell 1 ran", (string?)died["evalue"]);
-        Assert.Contains(((JsonArray)died["traceback"]!).Select(l => (string?)l), l => l!.Contains("native abort in a test"));
+        Assert.Equal("the process running the cells was killed by SIGABRT: native code aborted it (libtorch does on some invalid shapes or arguments) while cell [2] ran",
+            (string?)died["evalue"]);
+        var traceback = ((JsonArray)died["traceback"]!).Select(l => (string)l!).ToList();
+        Assert.Contains("native abort in a test", traceback);
+        Assert.DoesNotContain(traceback, l => l.Contains("NotebookEngine.")); // the engine's frames mean nothing to a reader
+        Assert.Equal("A fresh process has started: the variables of earlier cells are lost; run those cells again.", traceback[^1]);
         Assert.Empty(notebook.Cells[2].Outputs);
         Assert.Equal("valid", Validate(Path.Combine(output, "crash.ipynb")));
+    }
+
+    [Theory]
+    [InlineData("Environment.Exit(0);", "the process running the cells exited with code 0 (a cell called Environment.Exit, or something ended the process) while cell [2] ran")]
+    [InlineData("Environment.Exit(1);", "the process running the cells exited with code 1 (a cell called Environment.Exit, or something ended the process) while cell [2] ran")]
+    [InlineData("int Deeper(int n) => Deeper(n + 1) + 1;\nDeeper(0)", "the process running the cells died of a stack overflow (a recursion with no end?) while cell [2] ran")]
+    public void ACellThatEndsItsProcessFailsTheRunAndTheNotebookIsStillWritten(string cell, string evalue)
+    {
+        var folder = TestHost.TempFolder();
+        var notebook = Notebook.Create();
+        foreach (var source in new[] { "Console.WriteLine(\"first\");", cell, "Console.WriteLine(\"third\");" }) notebook.InsertCell(notebook.Cells.Count, Cell.Code(source));
+        notebook.Save(Path.Combine(folder, "ends.ipynb"));
+        var (code, stdout, stderr) = Cli("run", Path.Combine(folder, "ends.ipynb"), "-o", Path.Combine(folder, "out"));
+        Assert.Equal(1, code);
+        Assert.Contains($"ProcessDied: {evalue}", stdout);
+        Assert.True(stderr.Split('\n').Length < 100, $"{stderr.Split('\n').Length} lines of stderr"); // a stack overflow's report is cut short
+
+        var executed = Notebook.Load(Path.Combine(folder, "out", "ends.ipynb"));
+        Assert.Equal("first\n", Text.Join(executed.Cells[0].Outputs.Single()!["text"]));
+        var died = executed.Cells[1].Outputs.Single()!;
+        Assert.Equal(evalue, (string?)died["evalue"]);
+        if (cell.Contains("Deeper"))
+        {
+            var traceback = ((JsonArray)died["traceback"]!).Select(l => (string)l!).ToList();
+            Assert.Contains("Stack overflow.", traceback);
+            Assert.Contains(traceback, l => l.Contains("Submission#") && l.Contains(".Deeper(Int32)"));
+            Assert.True(traceback.Count < 20, string.Join('\n', traceback));
+        }
+        Assert.Null(executed.Cells[2].ExecutionCount); // the run stopped there
+        Assert.Equal("valid", Validate(Path.Combine(folder, "out", "ends.ipynb")));
+        Assert.Contains("ProcessDied", File.ReadAllText(Path.Combine(folder, "out", "ends.html")));
+    }
+
+    [Theory]
+    [InlineData("KILL")]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task WhenCsnbEndsItsCellHostEndsToo(string signal)
+    {
+        var folder = TestHost.TempFolder();
+        var notebook = Notebook.Create();
+        notebook.InsertCell(0, Cell.Code("File.WriteAllText(\"host.pid\", Environment.ProcessId.ToString());"));
+        notebook.InsertCell(1, Cell.Code("while (true) Thread.Sleep(100);"));
+        notebook.Save(Path.Combine(folder, "forever.ipynb"));
+        var start = new System.Diagnostics.ProcessStartInfo(Scripting.DotnetHost.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Csnb, "run", Path.Combine(folder, "forever.ipynb"), "-o", Path.Combine(folder, "out") }) start.ArgumentList.Add(arg);
+        using var csnb = System.Diagnostics.Process.Start(start)!;
+        var stdout = csnb.StandardOutput.ReadToEndAsync();
+        var pidFile = Path.Combine(folder, "host.pid");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(pidFile) && clock.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(100);
+        Thread.Sleep(500); // into the endless cell
+        var host = int.Parse(File.ReadAllText(pidFile));
+
+        Processes.Run("kill", [$"-{signal}", csnb.Id.ToString()]);
+        Assert.True(Processes.Ended(host, TimeSpan.FromSeconds(10)), $"cell host {host} outlived csnb (SIG{signal})");
+        Assert.True(csnb.WaitForExit(TimeSpan.FromSeconds(30)));
+        if (signal == "KILL") return;
+        // Asked to stop, csnb interrupts the cell and still writes what ran.
+        Assert.Equal(130, csnb.ExitCode);
+        Assert.Contains("✗ interrupted:", await stdout);
+        var executed = Notebook.Load(Path.Combine(folder, "out", "forever.ipynb"));
+        Assert.Equal("Interrupted", (string?)executed.Cells[1].Outputs.Single()!["ename"]);
     }
 
     [Fact]

@@ -53,6 +53,54 @@ public class KernelTests
     }
 
     [Fact]
+    public void ACellThatKillsItsProcessOrWillNotStopLeavesTheKernelServing()
+    {
+        var environment = Install("csnb-deaths");
+        var (code, stdout, stderr) = Processes.Run("/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Kernel", "kernel_deaths.py"), "csnb-deaths"],
+            timeoutSeconds: 400, environment: environment);
+        Assert.True(code == 0, stderr);
+        var found = JsonNode.Parse(stdout)!;
+
+        // Blocking waits are woken by the interrupt, well within the grace period: the process and its variables stay.
+        foreach (var wait in new[] { "sleep", "delay", "wait", "semaphore" })
+        {
+            Assert.Equal("error", (string?)found[$"wait_{wait}"]!["status"]);
+            Assert.Equal("Interrupted", (string?)found[$"wait_{wait}"]!["ename"]);
+            Assert.Matches(@"^cell \[\d+\] was interrupted$", (string?)found[$"wait_{wait}"]!["evalue"]);
+        }
+        Assert.Equal("""["41"]""", found["kept_after_waits"]!["results"]!.ToJsonString());
+
+        var deaths = new Dictionary<string, string>
+        {
+            ["abort"] = "the process running the cells was killed by SIGABRT: native code aborted it (libtorch does on some invalid shapes or arguments) while cell [8] ran",
+            ["exit"] = "the process running the cells exited with code 3 (a cell called Environment.Exit, or something ended the process) while cell [12] ran",
+            ["overflow"] = "the process running the cells died of a stack overflow (a recursion with no end?) while cell [16] ran",
+        };
+        foreach (var (death, evalue) in deaths)
+        {
+            var died = found[$"death_{death}"]!;
+            Assert.Equal("error", (string?)died["status"]);
+            Assert.Equal("ProcessDied", (string?)died["ename"]);
+            Assert.Equal(evalue, (string?)died["evalue"]);
+            Assert.Equal("""["ProcessDied"]""", died["iopub_errors"]!.ToJsonString()); // the notebook shows it, then idle came
+            Assert.Equal("A fresh process has started: the variables of earlier cells are lost; run those cells again.", (string?)died["traceback"]!.AsArray()[^1]);
+            // The request queued behind it ran in the fresh process, where the variable is gone.
+            Assert.Contains("The name 'kept' does not exist", (string?)found[$"queued_{death}"]!["evalue"]);
+            Assert.Equal("""["2"]""", found[$"after_{death}"]!["results"]!.ToJsonString());
+        }
+        var traceback = found["death_abort"]!["traceback"]!.AsArray().Select(l => (string)l!).ToList();
+        Assert.Contains("  what():  mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)", traceback); // libtorch's own words
+        Assert.Contains("Stack overflow.", found["death_overflow"]!["traceback"]!.AsArray().Select(l => (string)l!));
+
+        Assert.Equal("Interrupted", (string?)found["unstoppable"]!["ename"]);
+        Assert.Equal("cell [20] was interrupted; it did not stop within 3 s, so the process running the cells is replaced: the variables of earlier cells are lost",
+            (string?)found["unstoppable"]!["evalue"]);
+        Assert.Contains("The name 'kept' does not exist", (string?)found["after_unstoppable"]!["evalue"]);
+        Assert.Equal("""["2"]""", found["then"]!["results"]!.ToJsonString());
+        Assert.True((bool)found["kernel_alive"]!);
+    }
+
+    [Fact]
     public async Task JupyterExecutesNotebooksExactlyAsTheHeadlessRunnerDoes()
     {
         var environment = Install("csnb-nbconvert");

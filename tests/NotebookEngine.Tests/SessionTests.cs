@@ -23,6 +23,15 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task TheWholeFrameworkIsThereWithoutAReference()
+    {
+        var session = new ScriptSession();
+        var (status, output) = await Run(session, "System.Xml.Linq.XElement.Parse(\"<a>7</a>\").Value + new System.Net.Http.HttpClient().Timeout.TotalSeconds");
+        Assert.Equal(CellStatus.Ok, status);
+        Assert.Equal("7100", output.Results.Single().PlainText);
+    }
+
+    [Fact]
     public async Task TrailingExpressionGivesAResultOnlyWhenItHasAValue()
     {
         var session = new ScriptSession();
@@ -131,13 +140,35 @@ public class SessionTests
         Assert.Equal(CellStatus.Interrupted, status);
         Assert.Equal("Interrupted", output.Errors.Single().Name);
 
-        // A single blocking call has no check to stop at: the session reports itself stuck.
+        // A query of expression lambdas inside the BCL has no check to stop at and no wait to wake.
         using var second = new CancellationTokenSource(200);
-        var stuck = await Run(session, "Thread.Sleep(8000)", cancel: second.Token);
+        var stuck = await Run(session, "Enumerable.Range(0, int.MaxValue).SelectMany(i => Enumerable.Range(0, int.MaxValue)).LongCount()", cancel: second.Token);
         Assert.Equal(CellStatus.Interrupted, stuck.Status);
-        Assert.Contains("did not stop within", stuck.Output.Errors.Single().Value);
+        Assert.Equal("cell [3] was interrupted; it did not stop within 2 s, so this session can run no more cells (restart it)", stuck.Output.Errors.Single().Value);
         Assert.True(session.IsStuck);
         Assert.Equal("SessionStuck", (await Run(session, "1")).Output.Errors.Single().Name);
+    }
+
+    [Theory]
+    [InlineData("Thread.Sleep(60000);")]
+    [InlineData("await Task.Delay(60000);")]
+    [InlineData("Task.Delay(60000).Wait();")]
+    [InlineData("var value = Task.Run(async () => { await Task.Delay(60000); return 1; }).Result;")]
+    [InlineData("new SemaphoreSlim(0).Wait();")]
+    [InlineData("var gate = new object();\nlock (gate) Monitor.Wait(gate);")]
+    [InlineData("await Task.Run(() => Thread.Sleep(60000));")]
+    public async Task AnInterruptWakesABlockingWaitAndTheCellsStateIsKept(string wait)
+    {
+        // A grace of one second: a wait that is not woken makes the session stuck and fails the test.
+        var session = new ScriptSession(new SessionOptions { StopGrace = TimeSpan.FromSeconds(1) });
+        await Run(session, "var kept = 41;");
+        using var interrupt = new CancellationTokenSource(300);
+        var (status, output) = await Run(session, wait + "\nkept = 0;", cancel: interrupt.Token);
+        Assert.Equal(CellStatus.Interrupted, status);
+        Assert.Equal("cell [2] was interrupted", output.Errors.Single().Value);
+        Assert.False(session.IsStuck);
+        Assert.Equal("41", (await Run(session, "kept")).Output.Results.Single().PlainText);
+        Assert.Equal("ok", (await Run(session, "Thread.Sleep(10); await Task.Delay(10); \"ok\"")).Output.Results.Single().PlainText); // no interrupt left pending
     }
 
     [Fact]

@@ -33,6 +33,22 @@ public static class Processes
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>True once process <paramref name="pid"/> is gone (or a zombie), polling up to <paramref name="timeout"/>.</summary>
+    public static bool Ended(int pid, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            try
+            {
+                if (File.ReadLines($"/proc/{pid}/status").Any(l => l.StartsWith("State:") && l.Contains("zombie"))) return true;
+            }
+            catch (IOException) { return true; } // no such process
+            Thread.Sleep(100);
+        } while (clock.Elapsed < timeout);
+        return false;
+    }
+
     /// <summary>
     /// Registers the built csnb kernel under <paramref name="name"/> in the Jupyter data folder
     /// <paramref name="dataDir"/>; returns the environment in which Jupyter looks there.

@@ -37,3 +37,16 @@ public interface ICellOutput
 
 /// <summary>A cell failure as Jupyter shows it: name, value and traceback lines.</summary>
 public sealed record CellError(string Name, string Value, IReadOnlyList<string> Traceback);
+
+/// <summary>
+/// A cell output that can also answer the cell's requests for input (<c>Console.ReadLine</c>):
+/// a front end that takes input. Outputs that do not implement it make such a read an error.
+/// </summary>
+public interface ICellInput
+{
+    /// <summary>A line typed by the user after <paramref name="prompt"/>; <paramref name="password"/> hides it. Blocks until it comes or <paramref name="cancellation"/> fires.</summary>
+    string ReadLine(string prompt, bool password, CancellationToken cancellation);
+}
+
+/// <summary>A cell asked for input where nothing can answer it.</summary>
+public sealed class NoInputException(string message) : InvalidOperationException(message);

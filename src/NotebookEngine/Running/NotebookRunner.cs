@@ -75,8 +75,11 @@ public static class NotebookRunner
         return RunAsync(prepared, options, new ScriptSession((options.Session ?? new SessionOptions()) with { WorkingDirectory = folder }), cancellation);
     }
 
-    /// <summary>Runs a prepared notebook in <paramref name="session"/>, which stays usable afterwards (to read the notebook's variables).</summary>
-    public static async Task<NotebookResult> RunAsync(Notebook prepared, RunOptions options, ScriptSession session, CancellationToken cancellation = default)
+    /// <summary>
+    /// Runs a prepared notebook with <paramref name="cells"/>: a session in this process, which stays
+    /// usable afterwards (to read the notebook's variables), or a <see cref="Hosting.CellHost"/>.
+    /// </summary>
+    public static async Task<NotebookResult> RunAsync(Notebook prepared, RunOptions options, ICellExecutor cells, CancellationToken cancellation = default)
     {
         var outputs = new NotebookOutputs();
         var reports = new List<CellReport>();
@@ -86,7 +89,7 @@ public static class NotebookRunner
             if (!cell.IsCode || string.IsNullOrWhiteSpace(cell.Source)) continue; // as Jupyter: empty cells are not sent
             options.CellStarting?.Invoke(index);
             var clock = Stopwatch.StartNew();
-            var sink = outputs.For(cell, session.ExecutionCount + 1);
+            var sink = outputs.For(cell, cells.ExecutionCount + 1);
             CellReport report;
             if (Languages.OtherThanCSharp(prepared, cell) is { } language)
             {
@@ -95,9 +98,9 @@ public static class NotebookRunner
             }
             else
             {
-                var status = await session.ExecuteAsync(cell.Source, sink, options.CellTimeout, cancellation).ConfigureAwait(false);
-                cell.ExecutionCount = session.ExecutionCount;
-                report = new CellReport(index, session.ExecutionCount, clock.Elapsed, status);
+                var status = await cells.ExecuteAsync(cell.Source, sink, options.CellTimeout, cancellation).ConfigureAwait(false);
+                cell.ExecutionCount = cells.ExecutionCount;
+                report = new CellReport(index, cells.ExecutionCount, clock.Elapsed, status);
             }
             reports.Add(report);
             options.CellFinished?.Invoke(report, prepared);

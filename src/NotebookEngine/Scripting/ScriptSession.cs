@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
@@ -34,6 +35,9 @@ public sealed record SessionOptions
 
     /// <summary>How long a cancelled cell may take to stop before the session is declared stuck.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What the error of a cell that could not be stopped says happens next.</summary>
+    public string WhenStuck { get; init; } = "so this session can run no more cells (restart it)";
 }
 
 /// <summary>
@@ -41,7 +45,7 @@ public sealed record SessionOptions
 /// interpreter of the engine — the notebook runner and the Jupyter kernel both drive it, and
 /// it talks to them only through <see cref="ICellOutput"/>.
 /// </summary>
-public sealed class ScriptSession
+public sealed class ScriptSession : ICellExecutor
 {
     static readonly string[] DefaultImports =
     [
@@ -53,6 +57,8 @@ public sealed class ScriptSession
     {
         "TorchSharp-cpu", "TorchSharp-cuda-linux", "TorchSharp-cuda-windows",
     };
+
+    static readonly CSharpParseOptions ScriptParse = new(LanguageVersion.Latest, kind: SourceCodeKind.Script);
 
     readonly SessionOptions _settings;
     readonly ScriptGlobals _globals = new();
@@ -71,16 +77,15 @@ public sealed class ScriptSession
         _restore = new PackageRestore(_settings.CacheRoot);
         _options = ScriptOptions.Default
             .WithImports(DefaultImports)
-            // The display libraries the engine carries are there without a #r, as in .NET Interactive.
-            .AddReferences(typeof(ScriptGlobals).Assembly, typeof(Microsoft.DotNet.Interactive.Formatting.Formatter).Assembly,
-                typeof(Plotly.NET.GenericChart).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly)
+            // The framework, and the display libraries the engine carries, are there without a #r, as in .NET Interactive.
+            .WithReferences(DefaultReferences.All)
             .WithEmitDebugInformation(true)
             .WithFileEncoding(System.Text.Encoding.UTF8)
             .WithLanguageVersion(LanguageVersion.Latest)
             .WithAllowUnsafe(true);
     }
 
-    /// <summary>Cells run so far (the execution count of the last one).</summary>
+    /// <summary>The execution count of the last cell.</summary>
     public int ExecutionCount { get; private set; }
 
     /// <summary>True once a cancelled cell failed to stop: its thread still runs, so no further cell may.</summary>
@@ -94,12 +99,13 @@ public sealed class ScriptSession
 
     /// <summary>
     /// Runs one cell. Outputs go to <paramref name="output"/> as they happen; the cell gets the next
-    /// execution count. A <paramref name="timeout"/> or a cancelled <paramref name="cancellation"/>
-    /// stops the cell at its next loop iteration or block entry.
+    /// execution count, or <paramref name="executionCount"/> when the caller keeps the count. A
+    /// <paramref name="timeout"/> or a cancelled <paramref name="cancellation"/> stops the cell at its
+    /// next loop iteration, block entry or await, and wakes it from a blocking wait.
     /// </summary>
-    public async Task<CellStatus> ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout = null, CancellationToken cancellation = default)
+    public async Task<CellStatus> ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout = null, CancellationToken cancellation = default, int? executionCount = null)
     {
-        var count = ++ExecutionCount;
+        var count = ExecutionCount = executionCount ?? ExecutionCount + 1;
         if (IsStuck)
         {
             output.Error(new CellError("SessionStuck", "an earlier cell could not be stopped and is still running; restart the session", []));
@@ -107,30 +113,52 @@ public sealed class ScriptSession
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (timeout is { } limit) stop.CancelAfter(limit);
+        var scope = new CellControl.Scope(stop.Token);
         var clock = Stopwatch.StartNew();
-        var run = Task.Factory.StartNew(() => RunAsync(source, count, output, stop.Token), CancellationToken.None,
+        var run = Task.Factory.StartNew(() => RunAsync(source, count, output, scope), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         await Task.WhenAny(run, Task.Delay(Timeout.Infinite, stop.Token)).ConfigureAwait(false);
         if (run.IsCompleted && !(stop.IsCancellationRequested && run.Result == CellStatus.Interrupted))
             return run.Result;
 
-        // Cancelled: give the cell its grace period to reach a check, then report why it stopped.
-        var stopped = await Task.WhenAny(run, Task.Delay(_settings.StopGrace)).ConfigureAwait(false) == run;
+        // Cancelled: wake the cell from any blocking wait, and give it its grace period to stop.
+        var grace = Stopwatch.StartNew();
+        while (!run.IsCompleted && grace.Elapsed < _settings.StopGrace)
+        {
+            scope.InterruptWaits();
+            await Task.WhenAny(run, Task.Delay(20)).ConfigureAwait(false);
+        }
         var timedOut = !cancellation.IsCancellationRequested;
         var what = timedOut ? $"cell [{count}] did not finish within {timeout!.Value.TotalSeconds:0.###} s and was cancelled" : $"cell [{count}] was interrupted";
-        if (!stopped)
+        if (!run.IsCompleted)
         {
             IsStuck = true;
-            what += $"; it did not stop within {_settings.StopGrace.TotalSeconds:0} s, so this session can run no more cells (restart it)";
+            what += $"; it did not stop within {_settings.StopGrace.TotalSeconds:0.#} s, {_settings.WhenStuck}";
         }
         output.Error(new CellError(timedOut ? "TimeoutError" : "Interrupted", what, [$"{what} (after {clock.Elapsed.TotalSeconds:0.0} s)"]));
         return timedOut ? CellStatus.TimedOut : CellStatus.Interrupted;
     }
 
-    async Task<CellStatus> RunAsync(string source, int count, ICellOutput output, CancellationToken stop)
+    Task<CellStatus> ICellExecutor.ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout, CancellationToken cancellation) =>
+        ExecuteAsync(source, output, timeout, cancellation);
+
+    /// <summary>
+    /// Compiles and runs a throwaway cell and formats its value, so that the first real cell does not
+    /// pay for loading and JIT-compiling Roslyn and the formatters. The session is left as it was.
+    /// </summary>
+    public void WarmUp()
     {
+        _state ??= CSharpScript.RunAsync("", _options, _globals, typeof(ScriptGlobals)).GetAwaiter().GetResult();
+        var script = _state.Script.ContinueWith(Instrumenter.Instrument("1", ScriptParse), _options.WithFilePath(Traceback.CellFile(0)));
+        script.Compile();
+        var state = script.RunFromAsync(_state, _ => true).GetAwaiter().GetResult();
+        if (HasTrailingValue(script.GetCompilation())) Formatters.Format(state.ReturnValue);
+    }
+
+    async Task<CellStatus> RunAsync(string source, int count, ICellOutput output, CellControl.Scope scope)
+    {
+        var stop = scope.Token;
         using var capture = ConsoleCapture.Into(output);
-        CellControl.Enter(stop);
         var display = new Displays.Target(output, FirstChart);
         Displays.Enter(display);
         var clock = Stopwatch.StartNew();
@@ -158,7 +186,7 @@ public sealed class ScriptSession
 
         if (!string.IsNullOrWhiteSpace(cell.Code))
         {
-            var status = await CompileAndRunAsync(cell.Code, count, display, stop).ConfigureAwait(false);
+            var status = await CompileAndRunAsync(cell.Code, count, display, scope).ConfigureAwait(false);
             if (status != CellStatus.Ok) return status;
         }
         if (cell.Directives.OfType<TimeDirective>().Any())
@@ -166,31 +194,29 @@ public sealed class ScriptSession
         return CellStatus.Ok;
     }
 
-    async Task<CellStatus> CompileAndRunAsync(string code, int count, Displays.Target display, CancellationToken stop)
+    async Task<CellStatus> CompileAndRunAsync(string code, int count, Displays.Target display, CellControl.Scope scope)
     {
         var output = display.Output;
         // An empty first submission gives every cell the same continue-after-exception path.
         _state ??= await CSharpScript.RunAsync("", _options, _globals, typeof(ScriptGlobals)).ConfigureAwait(false);
         var options = _options.WithFilePath(Traceback.CellFile(count));
-        var parse = new CSharpParseOptions(LanguageVersion.Latest, kind: SourceCodeKind.Script);
-        var instrumented = Instrumenter.Instrument(code, parse);
-        ScriptState<object> state;
-        try
-        {
-            // Not given `stop`: Roslyn would throw on it and lose the state; the inserted checks stop the cell instead.
-            state = await _state.ContinueWithAsync(instrumented, options, _ => true, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (CompilationErrorException e)
+        var instrumented = Instrumenter.Instrument(code, ScriptParse);
+        var script = _state.Script.ContinueWith(instrumented, options);
+        ImmutableArray<Diagnostic> diagnostics;
+        try { diagnostics = script.Compile(scope.Token); }
+        catch (OperationCanceledException) when (scope.Token.IsCancellationRequested) { return CellStatus.Interrupted; }
+        if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             // Report positions in the cell as written, not as instrumented.
-            var diagnostics = instrumented == code ? e.Diagnostics
-                : _state.Script.ContinueWith(code, options).Compile();
-            output.Error(Traceback.Compilation(count, diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) ? diagnostics : e.Diagnostics));
+            var written = instrumented == code ? diagnostics : _state.Script.ContinueWith(code, options).Compile();
+            output.Error(Traceback.Compilation(count, written.Any(d => d.Severity == DiagnosticSeverity.Error) ? written : diagnostics));
             return CellStatus.Error;
         }
+        // Only the cell's own code runs in its scope: a wait woken by an interrupt is always the cell's.
+        var state = await CellControl.RunAsCell(scope, () => script.RunFromAsync(_state, _ => true, CancellationToken.None)).ConfigureAwait(false);
         _state = state;
-        if (state.Exception is { } exception) return Failed(exception, count, output, stop);
-        if (HasTrailingValue(state.Script.GetCompilation())) Displays.Result(display, state.ReturnValue);
+        if (state.Exception is { } exception) return Failed(exception, count, output, scope.Token);
+        if (HasTrailingValue(script.GetCompilation())) Displays.Result(display, state.ReturnValue);
         return CellStatus.Ok;
     }
 
@@ -207,7 +233,7 @@ public sealed class ScriptSession
 
     static CellStatus Failed(Exception exception, int count, ICellOutput output, CancellationToken stop)
     {
-        if (exception is OperationCanceledException && stop.IsCancellationRequested) return CellStatus.Interrupted;
+        if (exception is OperationCanceledException or ThreadInterruptedException && stop.IsCancellationRequested) return CellStatus.Interrupted;
         if (exception is TargetInvocationException { InnerException: { } inner }) exception = inner;
         output.Error(Traceback.Exception(exception));
         return CellStatus.Error;

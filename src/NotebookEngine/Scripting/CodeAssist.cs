@@ -3,26 +3,16 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NotebookEngine.Cells;
-using NotebookEngine.Display;
-using NotebookEngine.Scripting;
 
-namespace NotebookKernel;
+namespace NotebookEngine.Scripting;
 
 /// <summary>
-/// The kernel's interpreter: the engine's <see cref="ScriptSession"/> plus what only a live front
-/// end asks for (completion, inspection, is-complete). It knows nothing of sockets or messages.
-/// Offsets here are UTF-16 indices; the protocol layer converts from code points.
+/// What a live front end asks of a session besides running cells: completion, inspection and
+/// whether a cell is complete. Offsets are UTF-16 indices; the Jupyter kernel converts from code points.
 /// </summary>
-public sealed class CSharpInterpreter(ScriptSession session)
+public sealed class CodeAssist(ScriptSession session)
 {
     static readonly CSharpParseOptions ScriptParse = new(LanguageVersion.Latest, kind: SourceCodeKind.Script);
-
-    /// <summary>Execution count of the last cell.</summary>
-    public int ExecutionCount => session.ExecutionCount;
-
-    /// <summary>Runs a cell; see <see cref="ScriptSession.ExecuteAsync"/>.</summary>
-    public Task<CellStatus> ExecuteAsync(string code, ICellOutput output, CancellationToken cancellation) =>
-        session.ExecuteAsync(code, output, timeout: null, cancellation);
 
     /// <summary>"complete" or "incomplete" (an open brace, string or statement).</summary>
     public static string IsComplete(string code) =>
