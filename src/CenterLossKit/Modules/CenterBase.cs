@@ -43,7 +43,7 @@ public abstract class CenterBase : nn.Module<Tensor, Tensor, Tensor>
         using var copy = new CentersCopy(centers);
         try { copy.load(reader, strict, skip, loadedParameters); }
         // What TorchSharp's load throws for state that does not fit; a damaged length can ask for a huge array.
-        catch (Exception e) when (e is ArgumentException or EndOfStreamException or FormatException or OverflowException or OutOfMemoryException)
+        catch (Exception e) when (e is ArgumentException or IOException or FormatException or OverflowException or OutOfMemoryException)
         {
             throw new InvalidDataException($"the saved centres do not load into {GetType().Name} of shape {Check.Shape(centers)}, {centers.dtype}: {e.Message}", e);
         }

@@ -60,7 +60,8 @@ static class Checkpoint
             if (reader.BaseStream.Position != reader.BaseStream.Length)
                 throw new InvalidDataException($"{path}: unexpected bytes after the history");
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or FormatException or OverflowException or NotSupportedException)
+        // The reader is over memory: an IOException here is a damaged length (past the end, or negative).
+        catch (Exception e) when (e is IOException or JsonException or FormatException or OverflowException)
         {
             throw new InvalidDataException($"{path} is corrupt: {e.Message}", e);
         }
@@ -85,7 +86,7 @@ static class Checkpoint
                     throw new InvalidDataException($"the network's {bad} holds NaN or infinity");
             }
             // What TorchSharp's loaders throw for state that does not fit; a damaged length can ask for a huge array.
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or InvalidDataException
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidDataException
                                           or FormatException or OverflowException or OutOfMemoryException)
             {
                 throw new InvalidDataException($"{path} does not match this trainer: {e.Message}", e);
