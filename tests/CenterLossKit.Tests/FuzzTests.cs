@@ -19,7 +19,7 @@ namespace CenterLossKit.Tests;
 public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
 {
     const int Cases = 3000;
-    static readonly TimeSpan Budget = TimeSpan.FromSeconds(15);
+    static readonly TimeSpan Budget = TimeSpan.FromSeconds(10);
 
     readonly string _folder = Directory.CreateTempSubdirectory("fuzz-").FullName;
 

@@ -120,7 +120,7 @@ public sealed class NotebookReaderTests(ITestOutputHelper output) : IDisposable
     public void Thousands_of_damaged_notebooks_read_or_fail_with_NotebookFormatException_and_what_reads_is_usable()
     {
         const int cases = 3000;
-        var budget = TimeSpan.FromSeconds(15);
+        var budget = TimeSpan.FromSeconds(10);
         var random = new Random(16);
         var outcomes = new Dictionary<string, int>();
         var clock = Stopwatch.StartNew();

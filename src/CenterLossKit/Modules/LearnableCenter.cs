@@ -34,6 +34,7 @@ public sealed class LearnableCenter : CenterBase
     /// <param name="max_idle_steps">
     /// How many training steps in a row the centres may receive a gradient without changing before
     /// <c>forward</c> throws (raise it when accumulating gradients over more steps); 0 turns the check off.
+    /// The check keeps one copy of the centres and compares it with them once per training step.
     /// </param>
     public LearnableCenter(long num_classes, long feat_dim, Device? device = null, ScalarType dtype = ScalarType.Float32, int max_idle_steps = 10)
         : base(nameof(LearnableCenter))
