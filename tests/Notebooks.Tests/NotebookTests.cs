@@ -102,6 +102,17 @@ public class NotebookTests
                 Assert.True(summary["lastLoss"] < summary["firstLoss"]);
                 Assert.InRange(summary["contrastiveAccuracy"], 0.3, 1);
                 break;
+            case "08":
+                // Centres in no optimizer are named after max_idle_steps (10) steps; with one they move.
+                Assert.Equal((10, 1), (summary["forgottenSteps"], summary["forgottenCaught"]));
+                Assert.True(summary["centreShift"] > 0);
+                Assert.True(summary["unscaleGap"] < 1e-12);
+                // The large-λ SGD run is stopped by the loss's NaN check; the Trainer names where it stopped.
+                Assert.Equal(1, summary["nanCaught"]);
+                Assert.InRange(summary["divergedStep"], 1, 1000);
+                Assert.Equal(summary["divergedEpoch"] - 1, summary["historyRows"]);
+                Assert.Equal(1, summary["weightsFinite"]);
+                break;
         }
     }
 }
