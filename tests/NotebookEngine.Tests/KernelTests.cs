@@ -137,6 +137,7 @@ public class KernelTests
         // stdin
         Assert.Equal("""[[["",false],["",false]],"ok",["Ada/Z"]]""", Json("readline"));
         Assert.Equal("""[[["Key: ",true]],["7"]]""", Json("password"));
+        Assert.Equal("""[[["Your city",false],["PIN",true]],["Oslo 4"]]""", Json("input_tokens")); // .NET Interactive's @input: and @password: tokens
         Assert.Equal("NotebookEngine.Display.NoInputException", (string?)found["no_stdin"]![1]);
         Assert.StartsWith("this front end takes no input", (string?)found["no_stdin"]![2]);
         Assert.Equal("""[[["",false]],"error","Interrupted"]""", Json("input_interrupted"));
