@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using NotebookCli;
 using NotebookEngine.Documents;
 using NotebookEngine.Running;
@@ -26,13 +27,17 @@ run.SetAction(async (parse, cancellation) =>
 
 var exportPath = new Argument<string>("notebook") { Description = "The notebook to export" };
 var exportOutput = new Option<string?>("--output", "-o") { Description = "The .cs file to write (default: the notebook's name with .cs, beside it)" };
-var export = new Command("export", "Write the notebook as a .NET 10 file-based app that runs with 'dotnet run file.cs'") { exportPath, exportOutput };
+var exportParameters = new Option<string[]>("--parameter", "-p") { Description = "name=value for the notebook's 'parameters' cell, written into the app; repeatable", HelpName = "name=value" };
+var export = new Command("export", "Write the notebook as a .NET 10 file-based app that runs with 'dotnet run file.cs'") { exportPath, exportOutput, exportParameters };
 export.SetAction(parse =>
 {
     var source = parse.GetValue(exportPath)!;
+    var values = RunJob.ParseParameters(parse.GetValue(exportParameters) ?? []);
+    if (values is null) return 2;
     var target = Path.GetFullPath(parse.GetValue(exportOutput) ?? Path.ChangeExtension(source, ".cs"));
     var notebook = Notebook.Load(source);
-    AtomicFile.WriteAllText(target, FileBasedApp.Export(notebook, Path.GetDirectoryName(target)!));
+    Parameters.Inject(notebook, values);
+    AtomicFile.WriteAllText(target, FileBasedApp.Export(notebook, target, TorchLoaderProject()));
     Console.WriteLine($"wrote {target}; run it with: dotnet run {Path.GetFileName(target)}");
     return 0;
 });
@@ -90,3 +95,8 @@ static string OutputFolder(string path)
     }
     return folder;
 }
+
+/// <summary>The LibTorchLoader project this csnb was built with, which exported apps that use TorchSharp reference; null if it is gone.</summary>
+static string? TorchLoaderProject() =>
+    typeof(RunJob).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .FirstOrDefault(a => a.Key == "LibTorchLoaderProject")?.Value is { } path && File.Exists(path) ? path : null;

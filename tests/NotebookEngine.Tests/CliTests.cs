@@ -252,17 +252,29 @@ public class CliTests
     public void AnExportedNotebookRunsAsAFileBasedApp()
     {
         var folder = TestHost.TempFolder();
-        var app = Path.Combine(folder, "export.cs");
-        var export = Cli("export", TestHost.Fixture("export.ipynb"), "-o", app);
+        var app = Path.Combine(folder, "app.cs");
+        var export = Cli("export", TestHost.Fixture("export.ipynb"), "-o", app, "-p", "greeting=hi");
         Assert.Equal(0, export.Code);
         var source = File.ReadAllText(app);
-        Assert.StartsWith("// Exported from export.ipynb. Run: dotnet run export.cs\n#:package Humanizer.Core@2.14.1\n\nusing Humanizer;\nusing System.Text;\n", source);
+        Assert.StartsWith("// Exported from export.ipynb by csnb. Run: dotnet run app.cs\n#:package Humanizer.Core@2.14.1\n" +
+            "#:property ManagePackageVersionsCentrally=false\n#:property PublishAot=false\n\nusing Humanizer;\nusing System.Text;\n", source);
         Assert.Contains("// # Export me", source);
+        Assert.Contains("var greeting = \"hello\";\n", source);
+        Assert.Contains("// Parameters (injected)\ngreeting = \"hi\";\n", source); // the script's second declaration, as an assignment
         Assert.Contains("display(pair.A * pair.B);", source);
         Assert.EndsWith("record Pair(int A, int B);\n\n", source); // types after the top-level statements
 
-        var (code, stdout, stderr) = Processes.Run(Scripting.DotnetHost.Path, ["run", app], workingDirectory: folder);
+        // Run from another folder: the cells still run in the notebook's. Output goes to a pipe, as in a log:
+        // an updated value prints once, with its last value, before whatever is printed next.
+        var (code, stdout, stderr) = Processes.Run(Scripting.DotnetHost.Path, ["run", app], workingDirectory: "/");
         Assert.True(code == 0, stdout + stderr);
-        Assert.Equal("Humanized name\n6\nshown\nupdated\n", stdout.Replace("\r", ""));
+        Assert.Equal("Humanized name\n6\nshown\nupdated\nhi: True\nstep 0\nstep 3\nafter the steps\n" +
+            "key     value\none         1\neleven   11.5\n[1, 2, 3]\n", stdout.Replace("\r", ""));
+
+        // On a terminal (util-linux's script gives the app one), each update rewrites the value's line in place.
+        var terminal = Processes.Run("script", ["-qec", $"{Scripting.DotnetHost.Path} run {app}", "/dev/null"], workingDirectory: "/");
+        Assert.True(terminal.Code == 0, terminal.Out + terminal.Err);
+        const string Rewrite = "\u001b[1F\u001b[J"; // to the start of the line above, and clear from there
+        Assert.Contains($"\nshown\r\n{Rewrite}updated\r\nhi: True\r\nstep 0\r\n{Rewrite}step 1\r\n{Rewrite}step 2\r\n{Rewrite}step 3\r\nafter the steps\r\n", terminal.Out);
     }
 }

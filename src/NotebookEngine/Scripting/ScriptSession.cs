@@ -54,7 +54,8 @@ public sealed class ScriptSession
         "Microsoft.DotNet.Interactive.Jupyter.Formatting", // MathString, as .NET Interactive's Jupyter front end has it
     ];
 
-    static readonly HashSet<string> TorchBackends = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>TorchSharp's native backend packages; a process loads one of them.</summary>
+    internal static readonly HashSet<string> TorchBackends = new(StringComparer.OrdinalIgnoreCase)
     {
         "TorchSharp-cpu", "TorchSharp-cuda-linux", "TorchSharp-cuda-windows",
     };
