@@ -38,7 +38,7 @@ export.SetAction(parse =>
     var notebook = Notebook.Load(source);
     Parameters.Inject(notebook, values);
     AtomicFile.WriteAllText(target, FileBasedApp.Export(notebook, target, TorchLoaderProject()));
-    Console.WriteLine($"wrote {target}; run it with: dotnet run {Path.GetFileName(target)}");
+    Console.WriteLine($"wrote {target}; run it with: dotnet run {Path.GetRelativePath(Environment.CurrentDirectory, target)}");
     return 0;
 });
 

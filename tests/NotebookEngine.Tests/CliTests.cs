@@ -254,7 +254,7 @@ public class CliTests
         var folder = TestHost.TempFolder();
         var app = Path.Combine(folder, "app.cs");
         var export = Cli("export", TestHost.Fixture("export.ipynb"), "-o", app, "-p", "greeting=hi");
-        Assert.Equal(0, export.Code);
+        Assert.Equal((0, $"wrote {app}; run it with: dotnet run {Path.GetRelativePath(Environment.CurrentDirectory, app)}\n"), (export.Code, export.Out));
         var source = File.ReadAllText(app);
         Assert.StartsWith("// Exported from export.ipynb by csnb. Run: dotnet run app.cs\n#:package Humanizer.Core@2.14.1\n" +
             "#:property ManagePackageVersionsCentrally=false\n#:property PublishAot=false\n\nusing Humanizer;\nusing System.Text;\n", source);
