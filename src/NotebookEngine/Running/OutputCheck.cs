@@ -29,6 +29,7 @@ public static partial class OutputCheck
         var got = Fields(actual, sanitizers);
         var differing = want.Keys.Union(got.Keys)
             .Where(k => !want.TryGetValue(k, out var w) || !got.TryGetValue(k, out var g) || !w.SequenceEqual(g))
+            .Order(StringComparer.Ordinal)
             .ToList();
         return differing.Count == 0 ? null : new OutputDifference(differing, LineDiff.Of(Render(want), Render(got)));
     }
