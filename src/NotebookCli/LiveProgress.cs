@@ -14,8 +14,9 @@ sealed class LiveProgress(string label, TextWriter console) : ICellOutput
     static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     readonly Lock _lock = new();
     readonly Dictionary<string, string> _partial = [];
+    // The latest state not yet shown, by where it comes from (a stream's name, or "display").
+    readonly Dictionary<string, string> _pending = [];
     Stopwatch? _sinceProgress;
-    string? _pending, _shown;
 
     public void Stream(string name, string text)
     {
@@ -25,8 +26,12 @@ sealed class LiveProgress(string label, TextWriter console) : ICellOutput
             int end;
             while ((end = line.IndexOfAny(['\n', '\r'])) >= 0)
             {
-                if (line[end] == '\r') Progress(line[..end]); // a line that will be written over: a progress state
-                else Write(line[..end]);
+                if (line[end] == '\r') Progress(line[..end], name); // a line that will be written over: a progress state
+                else
+                {
+                    _pending.Remove(name); // the finished line replaces the state it was writing over
+                    Write(line[..end]);
+                }
                 line = line[(end + 1)..];
             }
             _partial[name] = line;
@@ -48,8 +53,8 @@ sealed class LiveProgress(string label, TextWriter console) : ICellOutput
     {
         lock (_lock)
         {
-            if (_pending is not null && _pending != _shown) Write(_pending);
-            _pending = null;
+            foreach (var state in _pending.Values) Write(state);
+            _pending.Clear();
             foreach (var line in _partial.Values.Where(l => l.Length > 0)) Write(line);
             _partial.Clear();
         }
@@ -57,21 +62,20 @@ sealed class LiveProgress(string label, TextWriter console) : ICellOutput
 
     void Shown(DisplayData data)
     {
-        lock (_lock) Progress(data.PlainText.Split('\n')[0]);
+        lock (_lock) Progress(data.PlainText.Split('\n')[0], "display");
     }
 
     /// <summary>Call with the lock held.</summary>
-    void Progress(string state)
+    void Progress(string state, string from)
     {
         if (state.Length == 0) return;
         if (_sinceProgress is null || _sinceProgress.Elapsed >= Interval)
         {
             Write(state);
-            _shown = state;
-            _pending = null;
+            _pending.Remove(from);
             _sinceProgress = Stopwatch.StartNew();
         }
-        else _pending = state;
+        else _pending[from] = state;
     }
 
     void Write(string line) => console.WriteLine($"  ⋯ {label} │ {line}");

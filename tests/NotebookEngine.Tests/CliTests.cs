@@ -7,9 +7,9 @@ namespace NotebookEngine.Tests;
 public class CliTests
 {
     /// <summary>csnb.dll, built by the same configuration as this test assembly.</summary>
-    static readonly string Csnb = Processes.BuiltProgram("NotebookCli", "csnb");
+    internal static readonly string Csnb = Processes.BuiltProgram("NotebookCli", "csnb");
 
-    static (int Code, string Out, string Err) Cli(params string[] args) => Processes.Run(Scripting.DotnetHost.Path, [Csnb, .. args]);
+    internal static (int Code, string Out, string Err) Cli(params string[] args) => Processes.Run(Scripting.DotnetHost.Path, [Csnb, .. args]);
 
     internal static string Validate(string notebook) => Processes.Run("/usr/bin/python3",
         ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", notebook]) switch

@@ -49,6 +49,7 @@ public class ReportTests
         var xml = File.ReadAllText(path);
         Assert.StartsWith("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<testsuites name=\"csnb\" tests=\"4\" failures=\"2\" errors=\"0\" time=\"4.500\">", xml);
         Assert.Empty(Validate(xml, Schema));
+        Assert.Equal("valid", CliTestRunnerTests.ValidateJUnit(path)); // and as libxml2 reads it
 
         var root = XDocument.Parse(xml).Root!;
         var first = root.Elements("testsuite").First();
@@ -77,40 +78,61 @@ public class ReportTests
             p => p.Contains("'name' is missing"));
     }
 
-    /// <summary>Each element's path from the root, with the attribute names it carries, merged over all elements of that path.</summary>
-    static Dictionary<string, HashSet<string>> Shape(XDocument document)
+    /// <summary>Each element with its path from the root, e.g. "/{ns}TestRun/{ns}Results".</summary>
+    static IEnumerable<(string Path, XElement Element)> Elements(XDocument document)
     {
-        var shape = new Dictionary<string, HashSet<string>>();
-        void Walk(XElement element, string parent)
+        IEnumerable<(string, XElement)> Walk(XElement element, string parent)
         {
             var path = $"{parent}/{{{element.Name.NamespaceName}}}{element.Name.LocalName}";
-            if (!shape.TryGetValue(path, out var attributes)) shape[path] = attributes = [];
-            attributes.UnionWith(element.Attributes().Where(a => !a.IsNamespaceDeclaration).Select(a => a.Name.ToString()));
-            foreach (var child in element.Elements()) Walk(child, path);
+            return element.Elements().SelectMany(child => Walk(child, path)).Prepend((path, element));
         }
-        Walk(document.Root!, "");
-        return shape;
+        return Walk(document.Root!, "");
+    }
+
+    static HashSet<string> AttributeNames(XElement element) => element.Attributes().Where(a => !a.IsNamespaceDeclaration).Select(a => a.Name.ToString()).ToHashSet();
+
+    /// <summary>
+    /// How <paramref name="document"/> differs in shape from the .trx written by `dotnet test --logger trx` (VSTest,
+    /// xunit.runner.visualstudio 3.1.4) on a three-test project (one passing test with output, one failing, one skipped):
+    /// an element VSTest does not write, an attribute it does not write there or one it writes that is missing, an element
+    /// about tests it writes that is missing. Empty when the shapes agree.
+    /// </summary>
+    internal static List<string> ShapeDifferences(XDocument document)
+    {
+        // VSTest writes the same attributes on every element of a path.
+        var reference = Elements(XDocument.Load(Path.Combine(AppContext.BaseDirectory, "Reports", "vstest-reference.trx")))
+            .GroupBy(e => e.Path).ToDictionary(g => g.Key, g => AttributeNames(g.First().Element));
+        var ours = Elements(document).ToList();
+        var problems = new List<string>();
+        if (document.Root!.Name.NamespaceName != "http://microsoft.com/schemas/VisualStudio/TeamTest/2010") problems.Add($"namespace {document.Root.Name.NamespaceName}");
+        foreach (var (path, element) in ours)
+        {
+            var attributes = AttributeNames(element);
+            if (!reference.TryGetValue(path, out var expected)) problems.Add($"{path} is not in VSTest's file");
+            else if (!expected.SetEquals(attributes)) problems.Add($"{path} has [{string.Join(", ", attributes.Order())}], VSTest writes [{string.Join(", ", expected.Order())}]");
+        }
+        // The run's own log lines (RunInfos) and the summary's StdOut are optional.
+        const string Summary = "/{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}ResultSummary/{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}";
+        problems.AddRange(reference.Keys.Except(ours.Select(e => e.Path)).Where(p => !p.Contains(Summary + "RunInfos") && !p.Contains(Summary + "Output")).Select(p => $"{p} is missing"));
+        return problems.Distinct().ToList();
     }
 
     [Fact]
     public void TheTrxReportHasTheShapeVSTestWritesAndItsIdsLinkUp()
     {
-        // Written by `dotnet test --logger trx` (VSTest, xunit.runner.visualstudio 3.1.4) on a three-test project: one passing test with output, one failing, one skipped.
-        var reference = Shape(XDocument.Load(Path.Combine(AppContext.BaseDirectory, "Reports", "vstest-reference.trx")));
         var path = Path.Combine(TestHost.TempFolder(), "results.trx");
         TrxReport.Save(Suites(), Start, Start.AddSeconds(5), path);
         var document = XDocument.Load(path);
-        var ours = Shape(document);
+        Assert.Empty(ShapeDifferences(document));
 
-        Assert.Equal("http://microsoft.com/schemas/VisualStudio/TeamTest/2010", document.Root!.Name.NamespaceName);
-        foreach (var (element, attributes) in ours)
-        {
-            Assert.True(reference.ContainsKey(element), $"{element} is not in VSTest's file");
-            Assert.Equal(reference[element].Order(), attributes.Order()); // every attribute VSTest writes there, and no other
-        }
-        // Everything VSTest writes about tests is there too (the run's own log lines, RunInfos and the summary's StdOut, are optional).
-        const string Summary = "/{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}ResultSummary/{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}";
-        Assert.DoesNotContain(reference.Keys.Except(ours.Keys), p => !p.Contains(Summary + "RunInfos") && !p.Contains(Summary + "Output"));
+        // The check can fail: a JUnit-style attribute, a missing one, an element of another format.
+        var wrong = new XDocument(document);
+        XNamespace trx = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
+        var broken = wrong.Descendants(trx + "UnitTestResult").ToList();
+        broken[0].SetAttributeValue("classname", "first");
+        broken[1].Attribute("testListId")!.Remove();
+        broken[2].Add(new XElement(trx + "Failure"));
+        Assert.Equal(3, ShapeDifferences(wrong).Count(p => p.Contains("UnitTestResult")));
 
         XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
         var results = document.Descendants(ns + "UnitTestResult").ToList();
