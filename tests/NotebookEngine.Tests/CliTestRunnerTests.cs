@@ -125,7 +125,8 @@ public class CliTestRunnerTests
         unraised.Save(Path.Combine(input, "unraised.ipynb"));
         var output = Path.Combine(folder, "out");
 
-        var (code, stdout, stderr) = Cli("run", input, "-o", output);
+        var junit = Path.Combine(folder, "junit.xml");
+        var (code, stdout, stderr) = Cli("run", input, "-o", output, "--report", junit);
         Assert.Equal(1, code);
         Assert.Contains("cell   1 [2]", stdout);
         Assert.Contains("    System.InvalidOperationException: stop here (cell [2], line 1)\n      at cell [2], line 1\n", stdout);
@@ -149,6 +150,15 @@ public class CliTestRunnerTests
         Assert.Contains("In [1]</a>: the cell is marked to raise an exception, but it ran without one", executed.Cells[0].Source);
         Assert.Equal("failed", (string?)Papermill(executed.Cells[2])["status"]);
         Assert.False((bool)Papermill(executed.Cells[2])["exception"]!); // it failed without raising
+
+        // The report: a failure carries the error and its traceback; the cell after it did not run.
+        Assert.Equal("valid", ValidateJUnit(junit));
+        var cases = XDocument.Load(junit).Descendants("testcase").ToList();
+        Assert.Equal(["failing/cell 0", "failing/cell 1", "failing/cell 2", "unraised/cell 0"], cases.Select(c => $"{c.Attribute("classname")!.Value}/{c.Attribute("name")!.Value}"));
+        Assert.Equal("System.InvalidOperationException: stop here (cell [2], line 1)", (string?)cases[1].Element("failure")!.Attribute("message"));
+        Assert.Equal("System.InvalidOperationException: stop here\n   at cell [2], line 1", cases[1].Element("failure")!.Value);
+        Assert.Equal("not run: the run stopped before this cell", (string?)cases[2].Element("skipped")!.Attribute("message"));
+        Assert.Equal("the cell is marked to raise an exception, but it ran without one", (string?)cases[3].Element("failure")!.Attribute("message"));
 
         // Running the executed notebook again starts without the earlier banner.
         var again = NotebookRunner.Prepare(failing, new RunOptions());
@@ -211,6 +221,24 @@ public class CliTestRunnerTests
         Assert.DoesNotContain("✗ cell 2", stdout);
         Assert.Contains("\n6 passed, 1 failed, 1 skipped in 1 notebook(s)", stdout);
         Assert.Equal("valid", CliTests.Validate(Path.Combine(output, "changed.ipynb"))); // -o: the executed notebook too
+    }
+
+    [Fact]
+    public void ANotebookRunByCsnbPassesItsTestDespiteNewChartIdsTimesAndGuids()
+    {
+        var folder = TestHost.TempFolder();
+        var notebook = Notebook.Create();
+        notebook.InsertCell(0, Cell.Code("#r \"nuget: Plotly.NET.CSharp, 0.14.0\"\nPlotly.NET.CSharp.Chart.Point<int, int, string>(new[] { 1, 2, 3 }, new[] { 4, 1, 9 })"));
+        notebook.InsertCell(1, Cell.Code("Console.WriteLine(DateTime.Now);\nnew { Id = Guid.NewGuid(), At = DateTimeOffset.UtcNow }"));
+        notebook.Save(Path.Combine(folder, "chart.ipynb"));
+        var stored = Path.Combine(folder, "stored");
+        var (code, stdout, stderr) = Cli("run", Path.Combine(folder, "chart.ipynb"), "-o", stored, "-q");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("renderPlotly_", File.ReadAllText(Path.Combine(stored, "chart.ipynb")));
+
+        (code, stdout, stderr) = Cli("test", Path.Combine(stored, "chart.ipynb"), "-q");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("\n2 passed, 0 failed, 0 skipped in 1 notebook(s), ", stdout);
     }
 
     [Fact]

@@ -26,9 +26,9 @@ public class OutputCheckTests
     {
         var text = "id 3f2504e0-4f89-11d3-9a0c-0305e82c3301, key 0123456789abcdef0123456789abcdef, " +
                    "renderPlotly_3f2504e04f8911d39a0c0305e82c3301(); at 2026-12-02T20:37:18.5004574Z and 2026-12-02 20:37 and 12/02/2026 20:37:18; " +
-                   "Wall time: 12.345 ms; ptr 0x7ffd5a3c1e20; type Submission#12+Point; keep 42 and 2026 and deadbeef";
+                   "Wall time: 12.345 ms; ptr 0x7ffd5a3c1e20; type Submission#12+Point and <>f__AnonymousType3#7<Guid>; keep 42 and 2026 and deadbeef";
         Assert.Equal(
-            "id GUID, key ID, renderPlotly_ID(); at TIMESTAMP and TIMESTAMP and TIMESTAMP; Wall time: TIME; ptr 0xADDRESS; type Submission#N+Point; keep 42 and 2026 and deadbeef",
+            "id GUID, key ID, renderPlotly_ID(); at TIMESTAMP and TIMESTAMP and TIMESTAMP; Wall time: TIME; ptr 0xADDRESS; type Submission#N+Point and <>f__AnonymousType#N<Guid>; keep 42 and 2026 and deadbeef",
             Sanitizers.Default.Apply(text));
     }
 
@@ -44,6 +44,20 @@ public class OutputCheckTests
             Assert.Throws<FormatException>(() => Sanitizers.Parse("[a]\nregex: (\nreplace: x\n", "bad.cfg")).Message);
         Assert.StartsWith("empty.cfg: no sanitizer found; each needs a line 'regex: <pattern>' followed by a line 'replace: <text>'",
             Assert.Throws<FormatException>(() => Sanitizers.Parse("regex: a\n\nreplace: b\n", "empty.cfg")).Message);
+    }
+
+    [Fact]
+    public void ASanitizerThatBacktracksWithoutEndIsNamedAndTheBuiltInOnesKeepUpWithLargeOutputs()
+    {
+        var sanitizers = Sanitizers.Parse("regex: (a+)+$\nreplace: x\n", "slow.cfg");
+        var error = Assert.Throws<FormatException>(() => sanitizers.Apply(new string('a', 40) + "!"));
+        Assert.Equal("slow.cfg: the sanitizer '(a+)+$' took over 5 s on an output of 41 characters; it backtracks too much (nested quantifiers such as (a+)+?): simplify it",
+            error.Message);
+
+        // An output the size of plotly.js with a chart's ids at its end: no time limit to run into, the ids replaced.
+        var script = string.Concat(Enumerable.Repeat("function(t,e){return t.map(function(r){return r*2})};\n", 70_000));
+        var chart = script + "renderPlotly_6fd16fd872c14c41a9bf709cc2fa874b(); Plotly.newPlot('6fd16fd8-72c1-4c41-a9bf-709cc2fa874b')";
+        Assert.EndsWith("renderPlotly_ID(); Plotly.newPlot('GUID')", Sanitizers.Default.Apply(chart));
     }
 
     [Fact]

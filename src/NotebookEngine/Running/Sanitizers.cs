@@ -11,10 +11,16 @@ namespace NotebookEngine.Running;
 public sealed class Sanitizers
 {
     readonly IReadOnlyList<(Regex Pattern, string Replacement)> _rules;
+    readonly string _source;
 
-    Sanitizers(IReadOnlyList<(Regex, string)> rules) => _rules = rules;
+    Sanitizers(IReadOnlyList<(Regex, string)> rules, string source) => (_rules, _source) = (rules, source);
 
-    static Regex Rule(string pattern) => new(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    // The built-in patterns have no nested quantifiers, so they match in linear time and need no time limit;
+    // compiled, they go through an output holding plotly.js (3.5 MB) in milliseconds.
+    static Regex Rule(string pattern) => new(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled);
+
+    /// <summary>How long a user's pattern may search one output: one that backtracks without end fails the test with a clear error instead of hanging it.</summary>
+    public static readonly TimeSpan UserTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The built-in rules, in order.</summary>
     static readonly (Regex, string)[] BuiltIn =
@@ -34,10 +40,12 @@ public sealed class Sanitizers
         (Rule(@"\b0x[0-9a-fA-F]{6,16}\b"), "0xADDRESS"),
         // Roslyn's script class names count submissions, which shift when cells are added.
         (Rule(@"Submission#\d+"), "Submission#N"),
+        // Anonymous types are numbered in order of use and carry their submission's number too.
+        (Rule(@"<>f__AnonymousType\d+#\d+"), "<>f__AnonymousType#N"),
     ];
 
     /// <summary>Only the built-in rules.</summary>
-    public static Sanitizers Default { get; } = new(BuiltIn);
+    public static Sanitizers Default { get; } = new(BuiltIn, "the built-in sanitizers");
 
     /// <summary>
     /// The built-in rules after the pairs of nbval's sanitizer file format:
@@ -58,20 +66,28 @@ public sealed class Sanitizers
         {
             if (!lines[i].StartsWith("regex: ", StringComparison.Ordinal) || !lines[i + 1].StartsWith("replace: ", StringComparison.Ordinal)) continue;
             Regex pattern;
-            try { pattern = Rule(lines[i]["regex: ".Length..]); }
+            try { pattern = new Regex(lines[i]["regex: ".Length..], RegexOptions.CultureInvariant | RegexOptions.Compiled, UserTimeout); }
             catch (ArgumentException e) { throw new FormatException($"{source}, line {i + 1}: not a valid regular expression ({e.Message})"); }
             rules.Add((pattern, PythonReplacement(lines[i + 1]["replace: ".Length..])));
             i++;
         }
         if (rules.Count == 0)
             throw new FormatException($"{source}: no sanitizer found; each needs a line 'regex: <pattern>' followed by a line 'replace: <text>'");
-        return new Sanitizers([.. rules, .. BuiltIn]);
+        return new Sanitizers([.. rules, .. BuiltIn], source);
     }
 
     /// <summary>Applies every rule to <paramref name="text"/>.</summary>
     public string Apply(string text)
     {
-        foreach (var (pattern, replacement) in _rules) text = pattern.Replace(text, replacement);
+        foreach (var (pattern, replacement) in _rules)
+        {
+            try { text = pattern.Replace(text, replacement); }
+            catch (RegexMatchTimeoutException)
+            {
+                throw new FormatException($"{_source}: the sanitizer '{pattern}' took over {UserTimeout.TotalSeconds:0} s on an output of {text.Length} characters; " +
+                                          "it backtracks too much (nested quantifiers such as (a+)+?): simplify it");
+            }
+        }
         return text;
     }
 
