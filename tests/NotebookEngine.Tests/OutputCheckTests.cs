@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using NotebookEngine.Documents;
 using NotebookEngine.Running;
+using NotebookEngine.Running.Reports;
+using NotebookEngine.Scripting;
 
 namespace NotebookEngine.Tests;
 
@@ -106,6 +108,42 @@ public class OutputCheckTests
         Assert.Equal(
             "  [error]\n- E: bad\n+ E: worse\n+ [stderr]\n+ warning\n  [stdout]\n  run GUID\n  100%\n- [text/html]\n- <b>chart</b>\n  [text/plain]\n  chart\n  [text/plain]\n- 42\n+ 41\n",
             difference.Diff);
+    }
+
+    [Fact]
+    public void OnlyCellsStoredWithAnExecutionCountAreComparedAndLaxComparesOnlyMarkedOnes()
+    {
+        static Cell Stored(int? count, string? output, params string[] tags)
+        {
+            var cell = Code("Console.WriteLine(2);", tags);
+            cell.ExecutionCount = count;
+            if (output is not null) cell.Outputs.Add(JsonNode.Parse($$"""{"output_type":"stream","name":"stdout","text":"{{output}}\n"}"""));
+            return cell;
+        }
+        var stored = Notebook.Create();
+        foreach (var cell in new[] { Stored(1, "1"), Stored(null, null), Stored(null, "2"), Stored(4, "1", "nbval-check-output") }) stored.InsertCell(stored.Cells.Count, cell);
+        // A run in which each cell printed 2.
+        var run = stored.Clone();
+        foreach (var (cell, i) in run.Cells.Select((c, i) => (c, i)))
+        {
+            cell.Outputs.Clear();
+            cell.Outputs.Add(JsonNode.Parse("""{"output_type":"stream","name":"stdout","text":"2\n"}"""));
+            cell.ExecutionCount = i + 1;
+        }
+        var result = new NotebookResult(run, [.. Enumerable.Range(0, 4).Select(i => new CellReport(i, i + 1, TimeSpan.FromSeconds(0.5), CellStatus.Ok))]);
+        var start = DateTimeOffset.UnixEpoch;
+
+        var suite = CellTests.Of("n.ipynb", stored, result, start, TimeSpan.FromSeconds(2), Sanitizers.Default);
+        Assert.Equal([TestOutcome.Failed, TestOutcome.Passed, TestOutcome.Failed, TestOutcome.Failed], suite.Cases.Select(c => c.Outcome));
+        Assert.Equal("  [stdout]\n- 1\n+ 2\n", suite.Cases[0].Details);
+        Assert.Equal("the stored cell has outputs but no execution count: run the notebook and save it again", suite.Cases[2].Message);
+
+        var lax = CellTests.Of("n.ipynb", stored, result, start, TimeSpan.FromSeconds(2), Sanitizers.Default, checkByDefault: false);
+        Assert.Equal([TestOutcome.Passed, TestOutcome.Passed, TestOutcome.Passed, TestOutcome.Failed], lax.Cases.Select(c => c.Outcome));
+        Assert.Equal("outputs differ: stdout", lax.Cases[3].Message);
+
+        // A run compares nothing.
+        Assert.All(CellTests.Of("n.ipynb", stored, result, start, TimeSpan.FromSeconds(2)).Cases, c => Assert.Equal(TestOutcome.Passed, c.Outcome));
     }
 
     [Fact]
