@@ -212,6 +212,24 @@ public class KernelTests
     }
 
     [Fact]
+    public void UnderDotNetInteractivesNameItRunsItsNotebooksUnchanged()
+    {
+        // Installed as .net-csharp, the kernel is the one .NET Interactive notebooks name in their metadata.
+        var environment = Install(".net-csharp");
+        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(environment["JUPYTER_PATH"], "kernels", ".net-csharp", "kernel.json")))!;
+        Assert.Null(spec["metadata"]!["vscode"]); // that key would make VS Code hand the kernel to the deprecated Polyglot extension
+        var folder = TestHost.TempFolder();
+        File.Copy(TestHost.Fixture("dotnet-interactive.ipynb"), Path.Combine(folder, "written-for-dotnet-interactive.ipynb"));
+        var (code, _, stderr) = Processes.Run("/usr/bin/python3",
+            ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=300", "--output", "executed.ipynb", "written-for-dotnet-interactive.ipynb"],
+            workingDirectory: folder, timeoutSeconds: 400, environment: environment); // no kernel_name: nbconvert takes the notebook's own
+        Assert.True(code == 0, stderr);
+        var executed = Notebook.Load(Path.Combine(folder, "executed.ipynb"));
+        Assert.Equal("6", Text.Join(executed.Cells[2].Outputs.Single(o => (string?)o!["output_type"] == "execute_result")!["data"]!["text/plain"]));
+        Assert.Equal("csharp", (string?)executed.Metadata["language_info"]!["name"]);
+    }
+
+    [Fact]
     public void UninstallRemovesTheRegistration()
     {
         var environment = Install("csnb-gone");
