@@ -40,9 +40,14 @@ sealed class RunJob(string outputFolder, TimeSpan? cellTimeout, bool continueOnE
             ? Directory.EnumerateFiles(path).Where(f => f.EndsWith(".ipynb", StringComparison.Ordinal) || Notebook.IsDib(f)).Order(StringComparer.Ordinal).ToList()
             : File.Exists(path) ? [path] : [];
         if (paths.Count == 0) throw new UsageException($"no notebook at '{path}'");
-        var declared = new Dictionary<string, IReadOnlyList<DeclaredParameter>>();
-        foreach (var notebook in paths) declared[notebook] = Parameters.Declared(Notebook.Load(notebook));
-        if (values.Keys.FirstOrDefault(name => !declared.Values.Any(d => d.Any(p => p.Name == name))) is { } unknown)
+        // What each notebook takes: the names of its parameters cell, and the values it asks for as input (#!set … @input:).
+        var declared = new Dictionary<string, IReadOnlySet<string>>();
+        foreach (var notebook in paths)
+        {
+            var loaded = Notebook.Load(notebook);
+            declared[notebook] = Parameters.Declared(loaded).Select(p => p.Name).Concat(Parameters.Inputs(loaded)).ToHashSet();
+        }
+        if (values.Keys.FirstOrDefault(name => !declared.Values.Any(d => d.Contains(name))) is { } unknown)
             throw new UsageException($"parameter '{unknown}' is declared by no notebook in '{path}'");
 
         var total = Stopwatch.StartNew();
@@ -50,7 +55,7 @@ sealed class RunJob(string outputFolder, TimeSpan? cellTimeout, bool continueOnE
         foreach (var notebook in paths)
         {
             // A folder run passes each notebook the parameters it declares.
-            var own = values.Where(v => declared[notebook].Any(p => p.Name == v.Key)).ToDictionary();
+            var own = values.Where(v => declared[notebook].Contains(v.Key)).ToDictionary();
             if (!await RunOneAsync(notebook, own, cancellation)) failed++;
             if (cancellation.IsCancellationRequested) break;
         }

@@ -137,6 +137,7 @@ public class KernelTests
         // stdin
         Assert.Equal("""[[["",false],["",false]],"ok",["Ada/Z"]]""", Json("readline"));
         Assert.Equal("""[[["Key: ",true]],["7"]]""", Json("password"));
+        Assert.Equal("""[[["Your city",false],["PIN",true]],["Oslo 4"]]""", Json("input_tokens")); // .NET Interactive's @input: and @password: tokens
         Assert.Equal("NotebookEngine.Display.NoInputException", (string?)found["no_stdin"]![1]);
         Assert.StartsWith("this front end takes no input", (string?)found["no_stdin"]![2]);
         Assert.Equal("""[[["",false]],"error","Interrupted"]""", Json("input_interrupted"));
@@ -147,7 +148,8 @@ public class KernelTests
         Assert.Equal($"""["ok",{count},[]]""", Json("silent"));             // nothing published, the count kept
         Assert.Equal($"[{count},[{count}]]", Json("no_history"));          // store_history false keeps the count
         var expressions = found["user_expressions"]!;
-        Assert.Equal("""{"data":{"text/plain":"6"},"status":"ok","metadata":{}}""", expressions["double"]!.ToJsonString());
+        Assert.Equal(("ok", "6"), ((string?)expressions["double"]!["status"], (string?)expressions["double"]!["data"]!["text/plain"]));
+        Assert.StartsWith("<div class=\"dni-plaintext\"><pre>6</pre></div>", (string?)expressions["double"]!["data"]!["text/html"]);
         Assert.Equal("scatter", (string?)expressions["chart"]!["data"]!["application/vnd.plotly.v1+json"]!["data"]![0]!["type"]);
         Assert.Equal("error", (string?)expressions["broken"]!["status"]);
         Assert.Contains("'int' does not contain a definition for 'Nope'", (string?)expressions["broken"]!["evalue"]);

@@ -73,7 +73,7 @@ public static class NotebookRunner
     public static Task<NotebookResult> RunAsync(Notebook prepared, RunOptions options, CancellationToken cancellation = default)
     {
         var folder = prepared.Path is { } path ? Path.GetDirectoryName(Path.GetFullPath(path))! : Environment.CurrentDirectory;
-        return RunAsync(prepared, options, new ScriptSession((options.Session ?? new SessionOptions()) with { WorkingDirectory = folder }), cancellation);
+        return RunAsync(prepared, options, new Polyglot.NotebookSession((options.Session ?? new SessionOptions()) with { WorkingDirectory = folder }), cancellation);
     }
 
     /// <summary>
@@ -82,7 +82,7 @@ public static class NotebookRunner
     /// </summary>
     public static async Task<NotebookResult> RunAsync(Notebook prepared, RunOptions options, ICellExecutor cells, CancellationToken cancellation = default)
     {
-        var outputs = new NotebookOutputs();
+        var outputs = new NotebookOutputs(options.Parameters);
         var reports = new List<CellReport>();
         for (var index = 0; index < prepared.Cells.Count; index++)
         {
@@ -91,18 +91,9 @@ public static class NotebookRunner
             options.CellStarting?.Invoke(index);
             var clock = Stopwatch.StartNew();
             var sink = outputs.For(cell, cells.ExecutionCount + 1);
-            CellReport report;
-            if (Languages.OtherThanCSharp(prepared, cell) is { } language)
-            {
-                sink.Error(new CellError("LanguageError", $"cell {index} is {language}; this engine runs C# cells only", []));
-                report = new CellReport(index, null, clock.Elapsed, CellStatus.Error);
-            }
-            else
-            {
-                var status = await cells.ExecuteAsync(cell.Source, sink, options.CellTimeout, cancellation).ConfigureAwait(false);
-                cell.ExecutionCount = cells.ExecutionCount;
-                report = new CellReport(index, cells.ExecutionCount, clock.Elapsed, status);
-            }
+            var status = await cells.ExecuteAsync(cell.Source, sink, options.CellTimeout, cancellation, Languages.Of(prepared, cell)).ConfigureAwait(false);
+            cell.ExecutionCount = cells.ExecutionCount;
+            var report = new CellReport(index, cells.ExecutionCount, clock.Elapsed, status);
             reports.Add(report);
             options.CellFinished?.Invoke(report, prepared);
             if (report.Status != CellStatus.Ok && !options.ContinueOnError) break;
@@ -114,17 +105,9 @@ public static class NotebookRunner
 /// <summary>Which language a cell is in, as the kit's notebooks and .NET Interactive mark it.</summary>
 public static class Languages
 {
-    static readonly HashSet<string> CSharp = new(StringComparer.OrdinalIgnoreCase) { "csharp", "c#", ".net-csharp", "C#" };
-
-    /// <summary>The cell's language if it is not C#, else null.</summary>
-    public static string? OtherThanCSharp(Notebook notebook, Cell cell)
-    {
-        var language =
-            (string?)cell.Metadata["polyglot_notebook"]?["kernelName"]
-            ?? (string?)cell.Metadata["dotnet_interactive"]?["language"]
-            ?? (string?)notebook.Metadata["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]
-            ?? (string?)notebook.Metadata["kernelspec"]?["language"]
-            ?? "csharp";
-        return CSharp.Contains(language) ? null : language;
-    }
+    /// <summary>The cell's language from its metadata or the notebook's (null: C#, the default).</summary>
+    public static string? Of(Notebook notebook, Cell cell) =>
+        cell.KernelName
+        ?? (string?)notebook.Metadata["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]
+        ?? (string?)notebook.Metadata["kernelspec"]?["language"];
 }

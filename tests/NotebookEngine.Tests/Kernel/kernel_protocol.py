@@ -68,6 +68,8 @@ def main(found):
     found["readline"] = [prompts, reply["status"], [c["data"]["text/plain"] for t, c in published if t == "execute_result"]]
     prompts, reply, published = with_input(client, 'var secret = getpass("Key: ");\nsecret.Length', ["hunter2"])
     found["password"] = [prompts, [c["data"]["text/plain"] for t, c in published if t == "execute_result"]]
+    prompts, reply, published = with_input(client, '#!set --name city --value @input:"Your city"\n#!set --name pin --value @password:PIN\n$"{city} {pin.Length}"', ["Oslo", "1234"])
+    found["input_tokens"] = [prompts, [c["data"]["text/plain"] for t, c in published if t == "execute_result"]]
     reply, published = execute(client, "Console.ReadLine()", allow_stdin=False)
     found["no_stdin"] = [reply["status"], reply.get("ename"), reply.get("evalue")]
     prompts, reply, published = with_input(client, "var never = Console.ReadLine();", [None], interrupt_after=0.5, km=km)
