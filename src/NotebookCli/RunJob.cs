@@ -68,12 +68,17 @@ sealed class RunJob(JobSettings settings)
             ? Directory.EnumerateFiles(path).Where(f => f.EndsWith(".ipynb", StringComparison.Ordinal) || Notebook.IsDib(f)).Order(StringComparer.Ordinal).ToList()
             : File.Exists(path) ? [path] : [];
         if (paths.Count == 0) throw new UsageException($"no notebook at '{path}'");
-        var declared = new Dictionary<string, IReadOnlyList<DeclaredParameter>>();
-        foreach (var notebook in paths) declared[notebook] = Parameters.Declared(Notebook.Load(notebook));
-        if (values.Keys.Concat(raw.Keys).FirstOrDefault(name => !declared.Values.Any(d => d.Any(p => p.Name == name))) is { } unknown)
+        // What each notebook takes: the names of its parameters cell, and the values it asks for as input (#!set … @input:).
+        var declared = new Dictionary<string, IReadOnlySet<string>>();
+        foreach (var notebook in paths)
+        {
+            var loaded = Notebook.Load(notebook);
+            declared[notebook] = Parameters.Declared(loaded).Select(p => p.Name).Concat(Parameters.Inputs(loaded)).ToHashSet();
+        }
+        if (values.Keys.Concat(raw.Keys).FirstOrDefault(name => !declared.Values.Any(d => d.Contains(name))) is { } unknown)
             throw new UsageException($"parameter '{unknown}' is declared by no notebook in '{path}'");
         // A folder run passes each notebook the parameters it declares.
-        Dictionary<string, string> Own(Dictionary<string, string> all, string notebook) => all.Where(v => declared[notebook].Any(p => p.Name == v.Key)).ToDictionary();
+        Dictionary<string, string> Own(Dictionary<string, string> all, string notebook) => all.Where(v => declared[notebook].Contains(v.Key)).ToDictionary();
 
         var start = DateTimeOffset.UtcNow;
         var total = Stopwatch.StartNew();

@@ -33,12 +33,18 @@ start.SetAction(parse =>
     return 0;
 });
 
-var name = new Option<string>("--name") { Description = "Kernel name", DefaultValueFactory = _ => KernelSpec.DefaultName };
+var name = new Option<string>("--name") { Description = "Kernel name (.net-csharp: the name .NET Interactive notebooks carry, so they open with this kernel unchanged)", DefaultValueFactory = _ => KernelSpec.DefaultName };
 var dataDir = new Option<string>("--data-dir") { Description = "Jupyter data folder (default: $JUPYTER_DATA_DIR or ~/.local/share/jupyter)", DefaultValueFactory = _ => KernelSpec.UserDataDir };
 var install = new Command("install", "Register this kernel with Jupyter for the current user") { name, dataDir };
 install.SetAction(parse =>
 {
-    var path = KernelSpec.Install(parse.GetValue(dataDir)!, parse.GetValue(name)!);
+    string path;
+    try { path = KernelSpec.Install(parse.GetValue(dataDir)!, parse.GetValue(name)!); }
+    catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"csnb-kernel: {e.Message}");
+        return 2;
+    }
     Console.WriteLine($"installed kernel '{parse.GetValue(name)}': {path}");
     return 0;
 });

@@ -35,7 +35,7 @@ public sealed partial class KernelServer
         using var running = new CancellationTokenSource();
         _running = running;
         var output = allowStdin && !silent ? new IopubInputOutput(this, request, count) : new IopubOutput(this, request, count, silent);
-        var status = _cells.ExecuteAsync(code, output, timeout: null, running.Token, newCount: storeHistory).GetAwaiter().GetResult();
+        var status = _cells.ExecuteAsync(code, output, timeout: null, running.Token, language: null, newCount: storeHistory).GetAwaiter().GetResult();
         _running = null;
         if (storeHistory && output.ResultText is { } result) _history.SetOutput(count, result);
 
@@ -65,7 +65,8 @@ public sealed partial class KernelServer
                 continue;
             }
             Publish("status", Status("busy"), queued);
-            Reply(_shell, queued, "execute_reply", new JsonObject { ["status"] = "aborted", ["execution_count"] = _cells.ExecutionCount });
+            // No execution_count, as ipykernel: Notebook and JupyterLab then show the cell unnumbered ("In [ ]"), not run.
+            Reply(_shell, queued, "execute_reply", new JsonObject { ["status"] = "aborted" });
             Publish("status", Status("idle"), queued);
         }
     }

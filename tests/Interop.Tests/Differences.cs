@@ -24,7 +24,7 @@ public static partial class Differences
         if (UnknownMagic().Match(real.ErrorText ?? "") is { Success: true } realMagic)
             return $"magic {realMagic.Groups[1].Value}: absent from the served real engine (its Jupyter package is not on NuGet here)";
         if (KitUnknownMagic().Match(kit.ErrorText ?? "") is { Success: true } kitMagic)
-            return $"magic {kitMagic.Groups[1].Value}: not in the kit yet (issue 15, magics)";
+            return $"magic {kitMagic.Groups[1].Value}: not in the kit";
         if (NotServed().IsMatch(errors))
             return "package not served by NuGet here";
         if (Network().IsMatch(errors))
@@ -46,7 +46,7 @@ public static partial class Differences
         if (code.Contains(".Update(", StringComparison.Ordinal) && realOutputs.Count == kitOutputs.Count)
             return "display handle updates: the real engine's Update targets an id no output carries, so its first value stays (a quirk the kit does not copy)";
         if (NugetReference().IsMatch(code))
-            return "#r nuget report: the kit's 'Packages: …' line, .NET Interactive's 'Installed Packages' list";
+            return "#r nuget report: the package list differs (the kit names the versions its host carries)";
         if (Same(realOutputs, kitOutputs, exact: false))
             return "equal on the real engine's MIME types; the kit adds " + string.Join(", ", Extra(realOutputs, kitOutputs));
         if (realOutputs.Select(o => o.Kind).SequenceEqual(kitOutputs.Select(o => o.Kind)))

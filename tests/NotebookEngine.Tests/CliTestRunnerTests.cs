@@ -224,7 +224,7 @@ public class CliTestRunnerTests
     }
 
     [Fact]
-    public void ANotebookRunByCsnbPassesItsTestDespiteNewChartIdsTimesAndGuids()
+    public void ANotebookRunByCsnbPassesItsTestDespiteNewChartIdsTimesAndGuidsWithNoNetwork()
     {
         var folder = TestHost.TempFolder();
         var notebook = Notebook.Create();
@@ -236,7 +236,8 @@ public class CliTestRunnerTests
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("renderPlotly_", File.ReadAllText(Path.Combine(stored, "chart.ipynb")));
 
-        (code, stdout, stderr) = Cli("test", Path.Combine(stored, "chart.ipynb"), "-q");
+        // The test runs offline, in a network namespace of its own: the package restored by the run above comes from the cache.
+        (code, stdout, stderr) = Processes.Run("unshare", ["--map-root-user", "--net", Scripting.DotnetHost.Path, CliTests.Csnb, "test", Path.Combine(stored, "chart.ipynb"), "-q"]);
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("\n2 passed, 0 failed, 0 skipped in 1 notebook(s), ", stdout);
     }
@@ -273,6 +274,20 @@ public class CliTestRunnerTests
         // At most one progress state a second: the bar's finished line replaces its states, the display's last state comes when the cell ends.
         Assert.Equal(["  ⋯ live.ipynb cell 1 │ 100%", "  ⋯ live.ipynb cell 1 │ step 2"], progress[^2..]);
         Assert.Equal("waiting for the go\nwent\n", Stdout(Notebook.Load(Path.Combine(folder, "out", "live.ipynb")).Cells[0]));
+    }
+
+    [Fact]
+    public void NamedInputsAreAnsweredFromParametersWhileProgressIsShown()
+    {
+        var folder = TestHost.TempFolder();
+        var notebook = Notebook.Create();
+        notebook.InsertCell(0, Cell.Code("#!set --name user --value @input:\"Your name\"\n#!set --name pin --value @password:\"PIN\"\nConsole.WriteLine($\"{user} {pin.Length}\");"));
+        notebook.Save(Path.Combine(folder, "inputs.ipynb"));
+
+        var (code, stdout, stderr) = Cli("run", Path.Combine(folder, "inputs.ipynb"), "-o", Path.Combine(folder, "out"), "-r", "user", "Ann Lee", "-p", "pin=1234");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("  ⋯ inputs.ipynb cell 0 │ Ann Lee 4", stderr); // the live progress, and the inputs it answered
+        Assert.Equal("Ann Lee 4\n", Stdout(Notebook.Load(Path.Combine(folder, "out", "inputs.ipynb")).Cells[0]));
     }
 
     [Fact]

@@ -39,6 +39,78 @@ public class CliTests
         Assert.Contains("parameter 'epoch' is declared by no notebook", undeclared.Err);
     }
 
+    /// <summary>A copy of the tour fixture with one change, in a fresh folder.</summary>
+    static string Broken(string name, Action<JsonObject> change)
+    {
+        var notebook = JsonNode.Parse(File.ReadAllText(TestHost.Fixture("tour.ipynb")))!.AsObject();
+        change(notebook);
+        var path = Path.Combine(TestHost.TempFolder(), name);
+        File.WriteAllText(path, notebook.ToJsonString());
+        return path;
+    }
+
+    [Fact]
+    public void BadInputIsOneLineNamingTheProblemAndExitTwo()
+    {
+        var folder = TestHost.TempFolder();
+        var aFile = Path.Combine(folder, "taken");
+        File.WriteAllText(aFile, "");
+        var tour = TestHost.Fixture("tour.ipynb");
+        var cases = new (string[] Args, string Message)[]
+        {
+            (["run", Broken("source.ipynb", n => n["cells"]![1]!["source"] = 12345)], "source.ipynb: cell 1: 'source' must be a string or a list of strings, got the number 12345"),
+            (["run", Broken("tags.ipynb", n => n["cells"]![1]!["metadata"]!["tags"] = 5)], "tags.ipynb: cell 1: 'metadata.tags' must be a list of strings, got the number 5"),
+            (["run", Broken("type.ipynb", n => n["cells"]![1]!["cell_type"] = 3)], "type.ipynb: cell 1: 'cell_type' must be one of \"code\", \"markdown\", \"raw\", got the number 3"),
+            (["run", Broken("format.ipynb", n => n["nbformat"] = "4")], "format.ipynb: 'nbformat' must be the integer 4, got the string \"4\""),
+            (["run", tour, "-o", aFile], $"-o '{aFile}' is a file; it must be a folder (created if missing)"),
+            (["run", tour, "--timeout", "-5"], "--timeout must be a positive number of seconds, not -5"),
+        };
+        foreach (var (args, message) in cases)
+        {
+            var (code, stdout, stderr) = Cli(args);
+            Assert.Equal((2, $"csnb: {message}\n"), (code, stderr.Replace(Path.GetDirectoryName(args[1]) + "/", "")));
+            Assert.Equal("", stdout);
+        }
+        Assert.Equal("", File.ReadAllText(aFile)); // nothing written over it
+
+        // --verbose adds the stack trace for a bug report.
+        var verbose = Cli("run", Broken("verbose.ipynb", n => n["cells"]![1]!["source"] = 1), "--verbose");
+        Assert.Equal(2, verbose.Code);
+        Assert.Contains("NotebookEngine.Documents.NotebookFormatException", verbose.Err);
+        Assert.Contains("   at NotebookEngine.Documents.Notebook.Load", verbose.Err);
+    }
+
+    /// <summary>
+    /// The output folder fills up during the run (a 160 kB tmpfs, in a mount namespace of the test's
+    /// own): the run goes on, says so in the console and fails; what is on disk is a whole notebook,
+    /// as far as it could be written, and no temp file is left.
+    /// </summary>
+    [Fact]
+    public void AFullDiskIsReportedAndLeavesAWholeNotebook()
+    {
+        var folder = TestHost.TempFolder();
+        var notebook = Notebook.Create();
+        foreach (var source in new[] { "var big = new string('x', 100_000);\nConsole.WriteLine(\"small\");", "Console.WriteLine(big);", "Console.WriteLine(big);" })
+            notebook.InsertCell(notebook.Cells.Count, Cell.Code(source));
+        notebook.Save(Path.Combine(folder, "big.ipynb"));
+        var output = Path.Combine(folder, "out");
+        Directory.CreateDirectory(output);
+        // Everything is read inside the namespace: the tmpfs goes with it.
+        var script = $"""
+            mount -t tmpfs -o size=160k tmpfs '{output}' || exit 99
+            '{Scripting.DotnetHost.Path}' '{Csnb}' run '{folder}/big.ipynb' -o '{output}'
+            echo "exit=$?"
+            ls -a '{output}'
+            /usr/bin/python3 -c "import sys, nbformat; nb = nbformat.read(sys.argv[1], as_version=4); nbformat.validate(nb); print('cells run:', sum(1 for c in nb.cells if c.execution_count))" '{output}/big.ipynb'
+            """;
+        var (code, stdout, stderr) = Processes.Run("unshare", ["--map-root-user", "--mount", "sh", "-c", script], folder);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("exit=1", stdout);
+        Assert.Matches(@"csnb: cannot write .*out/big\.(ipynb|html): .*disk was full", stderr);
+        Assert.DoesNotContain(".tmp", stdout); // the failed writer's temp file is gone
+        Assert.Matches(@"cells run: [12]\n", stdout); // the last notebook that fitted: whole, valid, and holding the cells up to it
+    }
+
     [Fact]
     public void RunWritesValidNotebooksAndHtmlAndReportsEachCell()
     {
@@ -100,8 +172,10 @@ public class CliTests
         Assert.Contains("ProcessDied: the process running the cells was killed by SIGABRT", stdout);
         Assert.Contains("native abort in a test", stderr); // the host's own stderr, passed on
         var notebook = Notebook.Load(Path.Combine(output, "crash.ipynb"));
-        Assert.Equal("before\n", Text.Join(notebook.Cells[0].Outputs[0]!["text"]));
-        var died = (JsonObject)notebook.Cells[1].Outputs.Single()!;
+        Assert.Contains("In [2]</a>: ProcessDied:", notebook.Cells[0].Source); // papermill's banner, then the cells
+        var cells = notebook.Cells.Where(c => c.IsCode).ToList();
+        Assert.Equal("before\n", Text.Join(cells[0].Outputs[0]!["text"]));
+        var died = (JsonObject)cells[1].Outputs.Single()!;
         Assert.Equal("ProcessDied", (string?)died["ename"]);
         Assert.Equal("the process running the cells was killed by SIGABRT: native code aborted it (libtorch does on some invalid shapes or arguments) while cell [2] ran",
             (string?)died["evalue"]);
@@ -109,7 +183,7 @@ public class CliTests
         Assert.Contains("native abort in a test", traceback);
         Assert.DoesNotContain(traceback, l => l.Contains("NotebookEngine.")); // the engine's frames mean nothing to a reader
         Assert.Equal("A fresh process has started: the variables of earlier cells are lost; run those cells again.", traceback[^1]);
-        Assert.Empty(notebook.Cells[2].Outputs);
+        Assert.Empty(cells[2].Outputs);
         Assert.Equal("valid", Validate(Path.Combine(output, "crash.ipynb")));
     }
 
@@ -128,9 +202,9 @@ public class CliTests
         Assert.Contains($"ProcessDied: {evalue}", stdout);
         Assert.True(stderr.Split('\n').Length < 100, $"{stderr.Split('\n').Length} lines of stderr"); // a stack overflow's report is cut short
 
-        var executed = Notebook.Load(Path.Combine(folder, "out", "ends.ipynb"));
-        Assert.Equal("first\n", Text.Join(executed.Cells[0].Outputs.Single()!["text"]));
-        var died = executed.Cells[1].Outputs.Single()!;
+        var executed = Notebook.Load(Path.Combine(folder, "out", "ends.ipynb")).Cells.Where(c => c.IsCode).ToList();
+        Assert.Equal("first\n", Text.Join(executed[0].Outputs.Single()!["text"]));
+        var died = executed[1].Outputs.Single()!;
         Assert.Equal(evalue, (string?)died["evalue"]);
         if (cell.Contains("Deeper"))
         {
@@ -139,7 +213,7 @@ public class CliTests
             Assert.Contains(traceback, l => l.Contains("Submission#") && l.Contains(".Deeper(Int32)"));
             Assert.True(traceback.Count < 20, string.Join('\n', traceback));
         }
-        Assert.Null(executed.Cells[2].ExecutionCount); // the run stopped there
+        Assert.Null(executed[2].ExecutionCount); // the run stopped there
         Assert.Equal("valid", Validate(Path.Combine(folder, "out", "ends.ipynb")));
         Assert.Contains("ProcessDied", File.ReadAllText(Path.Combine(folder, "out", "ends.html")));
     }
@@ -172,8 +246,8 @@ public class CliTests
         // Asked to stop, csnb interrupts the cell and still writes what ran.
         Assert.Equal(130, csnb.ExitCode);
         Assert.Contains("✗ interrupted:", await stdout);
-        var executed = Notebook.Load(Path.Combine(folder, "out", "forever.ipynb"));
-        Assert.Equal("Interrupted", (string?)executed.Cells[1].Outputs.Single()!["ename"]);
+        var executed = Notebook.Load(Path.Combine(folder, "out", "forever.ipynb")).Cells.Where(c => c.IsCode).ToList();
+        Assert.Equal("Interrupted", (string?)executed[1].Outputs.Single()!["ename"]);
     }
 
     [Fact]

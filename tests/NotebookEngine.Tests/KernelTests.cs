@@ -137,6 +137,7 @@ public class KernelTests
         // stdin
         Assert.Equal("""[[["",false],["",false]],"ok",["Ada/Z"]]""", Json("readline"));
         Assert.Equal("""[[["Key: ",true]],["7"]]""", Json("password"));
+        Assert.Equal("""[[["Your city",false],["PIN",true]],["Oslo 4"]]""", Json("input_tokens")); // .NET Interactive's @input: and @password: tokens
         Assert.Equal("NotebookEngine.Display.NoInputException", (string?)found["no_stdin"]![1]);
         Assert.StartsWith("this front end takes no input", (string?)found["no_stdin"]![2]);
         Assert.Equal("""[[["",false]],"error","Interrupted"]""", Json("input_interrupted"));
@@ -147,11 +148,13 @@ public class KernelTests
         Assert.Equal($"""["ok",{count},[]]""", Json("silent"));             // nothing published, the count kept
         Assert.Equal($"[{count},[{count}]]", Json("no_history"));          // store_history false keeps the count
         var expressions = found["user_expressions"]!;
-        Assert.Equal("""{"data":{"text/plain":"6"},"status":"ok","metadata":{}}""", expressions["double"]!.ToJsonString());
+        Assert.Equal(("ok", "6"), ((string?)expressions["double"]!["status"], (string?)expressions["double"]!["data"]!["text/plain"]));
+        Assert.StartsWith("<div class=\"dni-plaintext\"><pre>6</pre></div>", (string?)expressions["double"]!["data"]!["text/html"]);
         Assert.Equal("scatter", (string?)expressions["chart"]!["data"]!["application/vnd.plotly.v1+json"]!["data"]![0]!["type"]);
         Assert.Equal("error", (string?)expressions["broken"]!["status"]);
         Assert.Contains("'int' does not contain a definition for 'Nope'", (string?)expressions["broken"]!["evalue"]);
         Assert.Equal("""["error","aborted","aborted"]""", Json("stop_on_error"));
+        Assert.Equal("[null,null]", Json("aborted_counts")); // no number: front ends show them as never run
         Assert.Equal("CompilationError", (string?)found["aborted_did_not_run"]); // 'ran' was never declared
 
         Assert.Equal("""[["execute_input",null],["display_data",null],["clear_output",true],["update_display_data",null],["stream",null]]""", Json("clear_output"));
@@ -208,6 +211,24 @@ public class KernelTests
                     $"{fixture} cell {i}:\n runner  {runner.Cells[i].Outputs.ToJsonString()}\n jupyter {jupyter.Cells[i].Outputs.ToJsonString()}");
             }
         }
+    }
+
+    [Fact]
+    public void UnderDotNetInteractivesNameItRunsItsNotebooksUnchanged()
+    {
+        // Installed as .net-csharp, the kernel is the one .NET Interactive notebooks name in their metadata.
+        var environment = Install(".net-csharp");
+        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(environment["JUPYTER_PATH"], "kernels", ".net-csharp", "kernel.json")))!;
+        Assert.Null(spec["metadata"]!["vscode"]); // that key would make VS Code hand the kernel to the deprecated Polyglot extension
+        var folder = TestHost.TempFolder();
+        File.Copy(TestHost.Fixture("dotnet-interactive.ipynb"), Path.Combine(folder, "written-for-dotnet-interactive.ipynb"));
+        var (code, _, stderr) = Processes.Run("/usr/bin/python3",
+            ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=300", "--output", "executed.ipynb", "written-for-dotnet-interactive.ipynb"],
+            workingDirectory: folder, timeoutSeconds: 400, environment: environment); // no kernel_name: nbconvert takes the notebook's own
+        Assert.True(code == 0, stderr);
+        var executed = Notebook.Load(Path.Combine(folder, "executed.ipynb"));
+        Assert.Equal("6", Text.Join(executed.Cells[2].Outputs.Single(o => (string?)o!["output_type"] == "execute_result")!["data"]!["text/plain"]));
+        Assert.Equal("csharp", (string?)executed.Metadata["language_info"]!["name"]);
     }
 
     [Fact]

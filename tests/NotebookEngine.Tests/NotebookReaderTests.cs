@@ -144,7 +144,7 @@ public sealed class NotebookReaderTests(ITestOutputHelper output) : IDisposable
             foreach (var cell in notebook.Cells)
             {
                 _ = (cell.CellType, cell.IsCode, cell.Source, cell.Tags.Count, cell.Outputs.Count, cell.ExecutionCount, cell.Metadata.Count);
-                _ = Languages.OtherThanCSharp(notebook, cell);
+                _ = Languages.Of(notebook, cell);
             }
             _ = (notebook.KernelName, notebook.MinorVersion, notebook.Metadata.Count);
             _ = HtmlPage.Render(notebook, "fuzz");

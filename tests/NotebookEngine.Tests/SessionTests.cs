@@ -87,7 +87,10 @@ public class SessionTests
         var doubles = (await Run(session, "new Microsoft.Data.Analysis.DataFrame(new Microsoft.Data.Analysis.DoubleDataFrameColumn(\"x\", new[] { 1.0 / 3, 2.5 }))")).Output.Results.Single();
         Assert.Equal("       x\n0.333333\n     2.5\n2 rows × 1 columns", doubles.PlainText); // six significant digits, right-aligned
         Assert.Contains("<td>0.333333</td>", doubles.Html);
-        Assert.Null((await Run(session, "42")).Output.Results.Single().Html); // numbers stay plain
+        // Numbers as .NET Interactive shows them: plain text, and HTML in its dni-plaintext block.
+        var number = (await Run(session, "42")).Output.Results.Single();
+        Assert.Equal("42", number.PlainText);
+        Assert.StartsWith("<div class=\"dni-plaintext\"><pre>42</pre></div>", number.Html);
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public class NotebookTests
 
         var declared = Parameters.Declared(source).Select(p => p.Name).ToHashSet();
         var options = new RunOptions { Parameters = Small.Where(p => declared.Contains(p.Key)).ToDictionary() };
-        var session = new ScriptSession(new SessionOptions { WorkingDirectory = Folder });
+        var session = new NotebookEngine.Polyglot.NotebookSession(new SessionOptions { WorkingDirectory = Folder });
         var result = await NotebookRunner.RunAsync(NotebookRunner.Prepare(source, options), options, session);
         var errors = result.Notebook.Cells.SelectMany(c => c.Outputs).Where(o => (string?)o!["output_type"] == "error").Select(o => o!.ToJsonString()).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
@@ -60,7 +60,7 @@ public class NotebookTests
         Check(name, await Summary(session));
     }
 
-    static async Task<Dictionary<string, double>> Summary(ScriptSession session)
+    static async Task<Dictionary<string, double>> Summary(NotebookEngine.Polyglot.NotebookSession session)
     {
         var output = new RecordingOutput();
         Assert.Equal(CellStatus.Ok, await session.ExecuteAsync("System.Text.Json.JsonSerializer.Serialize(summary)", output));

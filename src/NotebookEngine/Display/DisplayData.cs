@@ -51,7 +51,15 @@ public sealed record CellError(string Name, string Value, IReadOnlyList<string> 
 public interface ICellInput
 {
     /// <summary>A line typed by the user after <paramref name="prompt"/>; <paramref name="password"/> hides it. Blocks until it comes or <paramref name="cancellation"/> fires.</summary>
+    /// <exception cref="NoInputException">This front end cannot answer.</exception>
     string ReadLine(string prompt, bool password, CancellationToken cancellation);
+
+    /// <summary>
+    /// As <see cref="ReadLine(string, bool, CancellationToken)"/>, for a value that has a
+    /// <paramref name="name"/> (an <c>@input:</c> token of <c>#!set --name</c>), which a front end
+    /// with no user (the headless runner) may answer from its parameters.
+    /// </summary>
+    string ReadLine(string prompt, bool password, string? name, CancellationToken cancellation) => ReadLine(prompt, password, cancellation);
 }
 
 /// <summary>A cell asked for input where nothing can answer it.</summary>

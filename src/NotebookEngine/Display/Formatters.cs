@@ -33,24 +33,23 @@ public static class Formatters
     /// <summary>The MIME type of a Plotly figure's JSON, which JupyterLab and VS Code render with their own Plotly.</summary>
     public const string PlotlyMimeType = "application/vnd.plotly.v1+json";
 
-    /// <summary>text/plain always; for values other than scalars, also every MIME type the value prefers (text/html, text/latex, a Plotly figure, …).</summary>
+    /// <summary>
+    /// text/plain always, and every MIME type the value prefers, as the Formatting package gives them
+    /// to .NET Interactive (numbers as <c>dni-plaintext</c> HTML, objects as tables, strings as text
+    /// only, a chart as HTML and its Plotly figure, …).
+    /// </summary>
     public static DisplayData Format(object? value)
     {
         _ = Registered.Value;
         if (value is null) return DisplayData.Plain("<null>");
         var data = new Dictionary<string, string> { ["text/plain"] = value.ToDisplayString("text/plain") };
-        if (!IsScalar(value.GetType()))
-            foreach (var mimeType in Formatter.GetPreferredMimeTypesFor(value.GetType()))
-                data[mimeType] = value.ToDisplayString(mimeType);
+        foreach (var mimeType in Formatter.GetPreferredMimeTypesFor(value.GetType()))
+            data[mimeType] = value.ToDisplayString(mimeType);
         return new DisplayData(data);
     }
 
     /// <summary>Makes the engine's formatters known; the Formatting package's own display calls need them too.</summary>
     public static void Register() => _ = Registered.Value;
-
-    /// <summary>Numbers, text, dates and enums read best as plain text, as in Jupyter.</summary>
-    static bool IsScalar(Type type) =>
-        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(DateTime) || type == typeof(TimeSpan);
 
     /// <summary>True for values whose HTML needs plotly.js in the page.</summary>
     public static bool NeedsPlotly(object? value) => value is GenericChart;

@@ -17,8 +17,12 @@ public sealed record CellHostOptions
     /// <summary>How long a cancelled cell may take to stop before its process is replaced.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>The host program: <c>csnb-host.dll</c> beside this application by default.</summary>
-    public string HostProgram { get; init; } = Path.Combine(AppContext.BaseDirectory, "csnb-host.dll");
+    /// <summary>
+    /// The host program: by default <c>host/csnb-host.dll</c> beside this application where a Release
+    /// build put a ReadyToRun-compiled one (it starts faster), else <c>csnb-host.dll</c> beside it.
+    /// </summary>
+    public string HostProgram { get; init; } = new[] { Path.Combine(AppContext.BaseDirectory, "host", "csnb-host.dll"), Path.Combine(AppContext.BaseDirectory, "csnb-host.dll") }
+        .FirstOrDefault(File.Exists) ?? Path.Combine(AppContext.BaseDirectory, "csnb-host.dll");
 
     /// <summary>Variables set for the host process (glibc reads its malloc settings only at start-up).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
@@ -79,18 +83,18 @@ public sealed class CellHost : ICellExecutor, IDisposable
     /// time, the cell gets an error saying so and a fresh process (with no variables) takes over.
     /// A front end that takes input gives an <paramref name="output"/> that is an <see cref="ICellInput"/>.
     /// </summary>
-    public Task<CellStatus> ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout = null, CancellationToken cancellation = default) =>
-        ExecuteAsync(source, output, timeout, cancellation, newCount: true);
+    public Task<CellStatus> ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout = null, CancellationToken cancellation = default, string? language = null) =>
+        ExecuteAsync(source, output, timeout, cancellation, language, newCount: true);
 
-    /// <summary>As <see cref="ExecuteAsync(string, ICellOutput, TimeSpan?, CancellationToken)"/>; with <paramref name="newCount"/> false the cell keeps the current execution count (Jupyter's store_history: false).</summary>
-    public async Task<CellStatus> ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout, CancellationToken cancellation, bool newCount)
+    /// <summary>As <see cref="ExecuteAsync(string, ICellOutput, TimeSpan?, CancellationToken, string?)"/>; with <paramref name="newCount"/> false the cell keeps the current execution count (Jupyter's store_history: false).</summary>
+    public async Task<CellStatus> ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout, CancellationToken cancellation, string? language, bool newCount)
     {
         await _oneAtATime.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             var count = newCount ? ++ExecutionCount : ExecutionCount;
             if (await StartedProcessAsync(output).ConfigureAwait(false) is not { } process) return CellStatus.Error;
-            var call = process.Execute(source, count, timeout, output);
+            var call = process.Execute(source, language, count, timeout, output);
             var interrupted = new TaskCompletionSource();
             using var onCancel = cancellation.Register(() => interrupted.TrySetResult());
             // The host enforces the time limit itself; this is for a host that no longer answers.
@@ -325,12 +329,12 @@ sealed class HostProcess : IDisposable
         }
     }
 
-    public Task<JsonObject> Execute(string code, int count, TimeSpan? timeout, ICellOutput output)
+    public Task<JsonObject> Execute(string code, string? language, int count, TimeSpan? timeout, ICellOutput output)
     {
         var call = new Call(output);
         _call = call;
         _log.CellStarts();
-        var request = new JsonObject { ["type"] = HostMessages.Execute, ["code"] = code, ["count"] = count, ["allow_stdin"] = output is ICellInput };
+        var request = new JsonObject { ["type"] = HostMessages.Execute, ["code"] = code, ["language"] = language, ["count"] = count, ["allow_stdin"] = output is ICellInput };
         if (timeout is { } limit) request["timeout_ms"] = (long)limit.TotalMilliseconds;
         Send(request);
         return call.Task;
@@ -350,7 +354,7 @@ sealed class HostProcess : IDisposable
 
     public void Interrupt() => Send(new JsonObject { ["type"] = HostMessages.Interrupt });
 
-    public void Answer(string value) => Send(new JsonObject { ["type"] = HostMessages.InputReply, ["value"] = value });
+    public void Answer(string value, string? refusal = null) => Send(new JsonObject { ["type"] = HostMessages.InputReply, ["value"] = value, ["error"] = refusal });
 
     void Send(JsonObject message)
     {
@@ -398,8 +402,10 @@ sealed class HostProcess : IDisposable
                     // Off the reading thread: the answer may take as long as the user does, and an interrupt must get through meanwhile.
                     _ = System.Threading.Tasks.Task.Run(() =>
                     {
-                        try { host.Answer(input.ReadLine(HostJson.Text(message, "prompt"), message["password"]?.GetValue<bool>() == true, CancellationToken.None)); }
-                        catch (Exception e) when (e is OperationCanceledException or NoInputException) { }
+                        var name = message["name"] is null ? null : HostJson.Text(message, "name");
+                        try { host.Answer(input.ReadLine(HostJson.Text(message, "prompt"), message["password"]?.GetValue<bool>() == true, name, CancellationToken.None)); }
+                        catch (NoInputException refused) { host.Answer("", refused.Message); }
+                        catch (OperationCanceledException) { } // interrupted: the host's own wait ends with the interrupt
                     });
                     break;
             }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using NotebookEngine.Display;
+using NotebookEngine.Polyglot;
 using NotebookEngine.Scripting;
 
 namespace NotebookEngine.Hosting;
@@ -17,7 +18,7 @@ namespace NotebookEngine.Hosting;
 public sealed class HostServer
 {
     readonly FrameStream _frames;
-    readonly ScriptSession _session;
+    readonly NotebookSession _session;
     readonly CodeAssist _assist;
     readonly Task _warm;
     readonly Lock _gate = new();
@@ -27,14 +28,14 @@ public sealed class HostServer
     HostServer(FrameStream frames, TimeSpan stopGrace)
     {
         _frames = frames;
-        _session = new ScriptSession(new SessionOptions
+        _session = new NotebookSession(new SessionOptions
         {
             StopGrace = stopGrace,
             WhenStuck = "so the process running the cells is replaced: the variables of earlier cells are lost",
         });
-        _assist = new CodeAssist(_session);
+        _assist = new CodeAssist(_session.CSharp);
         // Roslyn's first compilation is the slow part of a first cell: do it while the front end connects.
-        _warm = Task.Run(_session.WarmUp);
+        _warm = Task.Run(_session.CSharp.WarmUp);
     }
 
     /// <summary>
@@ -72,7 +73,7 @@ public sealed class HostServer
             {
                 case HostMessages.Execute: _ = Task.Run(() => ExecuteAsync(message)); break;
                 case HostMessages.Interrupt: lock (_gate) _running?.Cancel(); break;
-                case HostMessages.InputReply: lock (_gate) _output?.Answer(HostJson.Text(message, "value")); break;
+                case HostMessages.InputReply: lock (_gate) _output?.Answer(HostJson.Text(message, "value"), message["error"] is null ? null : HostJson.Text(message, "error")); break;
                 case HostMessages.Complete or HostMessages.Inspect or HostMessages.IsComplete or HostMessages.Evaluate or HostMessages.Comm or HostMessages.CommInfo:
                     _ = Task.Run(() => Assist(message));
                     break;
@@ -90,12 +91,13 @@ public sealed class HostServer
         lock (_gate) (_running, _output) = (running, output);
         var timeout = HostJson.Integer(request, "timeout_ms") is { } ms ? TimeSpan.FromMilliseconds(ms) : (TimeSpan?)null;
         var count = (int?)HostJson.Integer(request, "count");
-        var status = await _session.ExecuteAsync(HostJson.Text(request, "code"), output, timeout, running.Token, count).ConfigureAwait(false);
+        var language = request["language"] is null ? null : HostJson.Text(request, "language");
+        var status = await _session.ExecuteAsync(HostJson.Text(request, "code"), output, timeout, running.Token, language, count).ConfigureAwait(false);
         lock (_gate) (_running, _output) = (null, null);
         output.Dispose();
         _frames.Write(new JsonObject
         {
-            ["type"] = HostMessages.Done, ["status"] = status.ToString(), ["count"] = _session.ExecutionCount, ["stuck"] = _session.IsStuck,
+            ["type"] = HostMessages.Done, ["status"] = status.ToString(), ["count"] = _session.ExecutionCount, ["stuck"] = _session.CSharp.IsStuck,
         });
     }
 
@@ -120,7 +122,7 @@ public sealed class HostServer
                 var results = new JsonObject();
                 foreach (var (name, expression) in request["expressions"] as JsonObject ?? [])
                 {
-                    var (value, error) = await _session.EvaluateAsync(expression is JsonValue v && v.TryGetValue<string>(out var text) ? text : "").ConfigureAwait(false);
+                    var (value, error) = await _session.CSharp.EvaluateAsync(expression is JsonValue v && v.TryGetValue<string>(out var text) ? text : "").ConfigureAwait(false);
                     var result = error is null ? new JsonObject { ["data"] = HostJson.Bundle(value!) } : HostJson.Error(error);
                     result["status"] = error is null ? "ok" : "error";
                     results[name] = result;
@@ -158,6 +160,7 @@ public sealed class HostServer
         readonly Timer _timer;
         readonly SemaphoreSlim _answered = new(0);
         string _answer = "";
+        string? _refusal;
 
         public HostOutput(FrameStream frames, bool allowStdin)
         {
@@ -192,19 +195,22 @@ public sealed class HostServer
 
         public void ClearOutput(bool wait) => Send(new JsonObject { ["type"] = HostMessages.ClearOutput, ["wait"] = wait });
 
-        public string ReadLine(string prompt, bool password, CancellationToken cancellation)
+        public string ReadLine(string prompt, bool password, CancellationToken cancellation) => ReadLine(prompt, password, null, cancellation);
+
+        public string ReadLine(string prompt, bool password, string? name, CancellationToken cancellation)
         {
             if (!_allowStdin)
                 throw new NoInputException("this front end takes no input (its request did not allow stdin), so the cell cannot read from the console; " +
                                            "give the value as a parameter or in the code instead");
-            Send(new JsonObject { ["type"] = HostMessages.InputRequest, ["prompt"] = prompt, ["password"] = password });
+            Send(new JsonObject { ["type"] = HostMessages.InputRequest, ["prompt"] = prompt, ["password"] = password, ["name"] = name });
             _answered.Wait(cancellation); // an interrupt ends the wait
-            return _answer;
+            return _refusal is { } refusal ? throw new NoInputException(refusal) : _answer;
         }
 
-        public void Answer(string value)
+        /// <summary>The supervisor's answer to an input request: the line, or why its front end could not give one.</summary>
+        public void Answer(string value, string? refusal)
         {
-            _answer = value;
+            (_answer, _refusal) = (value, refusal);
             _answered.Release();
         }
 

@@ -8,7 +8,7 @@ namespace NotebookEngine.Running;
 /// Turns a cell's outputs into nbformat outputs as they happen. Display ids are notebook-wide, as in
 /// Jupyter: an update from a later cell replaces the output of the cell that first showed it.
 /// </summary>
-public sealed class NotebookOutputs
+public sealed class NotebookOutputs(IReadOnlyDictionary<string, string>? answers = null)
 {
     readonly Dictionary<string, JsonObject> _displays = [];
     readonly Lock _lock = new();
@@ -16,11 +16,25 @@ public sealed class NotebookOutputs
     /// <summary>The output sink for <paramref name="cell"/>, whose trailing value gets <paramref name="executionCount"/>.</summary>
     public ICellOutput For(Cell cell, int executionCount) => new Sink(this, cell.Outputs, executionCount);
 
+    /// <summary>
+    /// A headless run has no user: a named input (an <c>@input:</c> token of <c>#!set --name x</c>) is
+    /// answered from the run's parameters; anything else that asks for input is an error.
+    /// </summary>
+    string Answer(string? name) =>
+        name is not null && answers?.TryGetValue(name, out var value) == true ? value
+        : throw new NoInputException(name is null
+            ? "a headless run takes no input, so the cell cannot read from the console; give the value as a parameter or in the code instead"
+            : $"'{name}' is asked for as input, and a headless run has no user: give it as a parameter (-p {name}=…)");
+
     /// <summary>An nbformat data bundle (text values stored as lists of lines, as Jupyter does).</summary>
     public static JsonObject Bundle(DisplayData data) => JupyterBundle.Of(data, textAsLines: true);
 
-    sealed class Sink(NotebookOutputs owner, JsonArray outputs, int executionCount) : ICellOutput
+    sealed class Sink(NotebookOutputs owner, JsonArray outputs, int executionCount) : ICellOutput, ICellInput
     {
+        public string ReadLine(string prompt, bool password, CancellationToken cancellation) => owner.Answer(null);
+
+        public string ReadLine(string prompt, bool password, string? name, CancellationToken cancellation) => owner.Answer(name);
+
         bool _clearOnNext;
 
         public void ClearOutput(bool wait)

@@ -94,7 +94,7 @@ public static class NotebookRunner
     public static Task<NotebookResult> RunAsync(Notebook prepared, RunOptions options, CancellationToken cancellation = default)
     {
         var folder = prepared.Path is { } path ? Path.GetDirectoryName(Path.GetFullPath(path))! : Environment.CurrentDirectory;
-        return RunAsync(prepared, options, new ScriptSession((options.Session ?? new SessionOptions()) with { WorkingDirectory = folder }), cancellation);
+        return RunAsync(prepared, options, new Polyglot.NotebookSession((options.Session ?? new SessionOptions()) with { WorkingDirectory = folder }), cancellation);
     }
 
     /// <summary>
@@ -103,7 +103,8 @@ public static class NotebookRunner
     /// </summary>
     public static async Task<NotebookResult> RunAsync(Notebook prepared, RunOptions options, ICellExecutor cells, CancellationToken cancellation = default)
     {
-        var outputs = new NotebookOutputs();
+        // Named inputs (@input:) are answered from the parameters, a raw value as given.
+        var outputs = new NotebookOutputs(Running.Parameters.Merge(options.Parameters, options.RawParameters));
         var reports = new List<CellReport>();
         var started = DateTimeOffset.UtcNow;
         ExecutionRecord.NotebookStarted(prepared, started);
@@ -125,18 +126,9 @@ public static class NotebookRunner
             var clock = Stopwatch.StartNew();
             var sink = outputs.For(cell, cells.ExecutionCount + 1);
             if (options.Watch?.Invoke(index) is { } watcher) sink = new BothOutputs(sink, watcher);
-            CellReport report;
-            if (Languages.OtherThanCSharp(prepared, cell) is { } language)
-            {
-                sink.Error(new CellError("LanguageError", $"cell {index} is {language}; this engine runs C# cells only", []));
-                report = new CellReport(index, null, clock.Elapsed, CellStatus.Error);
-            }
-            else
-            {
-                var status = await cells.ExecuteAsync(cell.Source, sink, options.CellTimeout, cancellation).ConfigureAwait(false);
-                cell.ExecutionCount = cells.ExecutionCount;
-                report = new CellReport(index, cells.ExecutionCount, clock.Elapsed, status) { ErrorExpected = marks.RaisesException };
-            }
+            var status = await cells.ExecuteAsync(cell.Source, sink, options.CellTimeout, cancellation, Languages.Of(prepared, cell)).ConfigureAwait(false);
+            cell.ExecutionCount = cells.ExecutionCount;
+            var report = new CellReport(index, cells.ExecutionCount, clock.Elapsed, status) { ErrorExpected = marks.RaisesException };
             ExecutionRecord.CellFinished(prepared, cell, start, DateTimeOffset.UtcNow, report.Status != CellStatus.Ok, report.Failed);
             reports.Add(report);
             options.CellFinished?.Invoke(report, prepared);
@@ -151,24 +143,19 @@ public static class NotebookRunner
 /// <summary>Which language a cell is in, as the kit's notebooks and .NET Interactive mark it.</summary>
 public static class Languages
 {
-    static readonly HashSet<string> CSharp = new(StringComparer.OrdinalIgnoreCase) { "csharp", "c#", ".net-csharp", "C#" };
-
-    /// <summary>The cell's language if it is not C#, else null.</summary>
-    public static string? OtherThanCSharp(Notebook notebook, Cell cell)
-    {
-        var language =
-            (string?)cell.Metadata["polyglot_notebook"]?["kernelName"]
-            ?? (string?)cell.Metadata["dotnet_interactive"]?["language"]
-            ?? (string?)notebook.Metadata["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]
-            ?? (string?)notebook.Metadata["kernelspec"]?["language"]
-            ?? "csharp";
-        return CSharp.Contains(language) ? null : language;
-    }
+    /// <summary>The cell's language from its metadata or the notebook's (null: C#, the default).</summary>
+    public static string? Of(Notebook notebook, Cell cell) =>
+        cell.KernelName
+        ?? (string?)notebook.Metadata["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]
+        ?? (string?)notebook.Metadata["kernelspec"]?["language"];
 }
 
-/// <summary>Passes every output to the notebook and to a watcher (live progress).</summary>
-sealed class BothOutputs(ICellOutput first, ICellOutput second) : ICellOutput
+/// <summary>Passes every output to the notebook and to a watcher (live progress); the notebook's sink answers input.</summary>
+sealed class BothOutputs(ICellOutput first, ICellOutput second) : ICellOutput, ICellInput
 {
+    ICellInput Input => first as ICellInput ?? throw new NoInputException("this run takes no input");
+    public string ReadLine(string prompt, bool password, CancellationToken cancellation) => Input.ReadLine(prompt, password, cancellation);
+    public string ReadLine(string prompt, bool password, string? name, CancellationToken cancellation) => Input.ReadLine(prompt, password, name, cancellation);
     public void Stream(string name, string text) { first.Stream(name, text); second.Stream(name, text); }
     public void Display(DisplayData data, string displayId) { first.Display(data, displayId); second.Display(data, displayId); }
     public void UpdateDisplay(DisplayData data, string displayId) { first.UpdateDisplay(data, displayId); second.UpdateDisplay(data, displayId); }

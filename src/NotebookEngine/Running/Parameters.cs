@@ -53,10 +53,14 @@ public static class Parameters
     public static void Inject(Notebook notebook, IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string>? raw = null)
     {
         var declared = Declared(notebook).ToDictionary(p => p.Name);
+        var inputs = Inputs(notebook);
         var source = new StringBuilder("// Parameters (injected)\n");
         var all = Merge(values, raw);
+        var injectedAny = false;
         foreach (var (name, text) in all)
         {
+            if (!declared.ContainsKey(name) && inputs.Contains(name)) continue; // answers an @input: token as the cell runs
+            injectedAny = true;
             if (!declared.TryGetValue(name, out var parameter))
                 throw new ParameterException(declared.Count == 0
                     ? $"parameter '{name}': the notebook has no cell tagged '{Tag}' with literal defaults"
@@ -69,7 +73,7 @@ public static class Parameters
         // A re-run replaces the earlier injected cell instead of stacking another.
         var injected = notebook.Cells.Select((c, i) => (c, i)).Where(x => x.c.Tags.Contains(InjectedTag)).Select(x => x.i).ToList();
         foreach (var index in Enumerable.Reverse(injected)) notebook.RemoveCell(index);
-        if (all.Count == 0) return;
+        if (!injectedAny) return;
         var at = notebook.Cells.Select((c, i) => (c, i)).First(x => x.c.IsCode && x.c.Tags.Contains(Tag)).i;
         notebook.InsertCell(at + 1, Cell.Code(source.ToString().TrimEnd('\n'), InjectedTag));
         var record = new JsonObject();
@@ -83,6 +87,25 @@ public static class Parameters
         var all = values.ToDictionary();
         foreach (var (name, text) in raw ?? new Dictionary<string, string>()) all[name] = text;
         return all;
+    }
+
+    /// <summary>
+    /// The names of values the notebook asks for as input: <c>#!set --name x --value @input:…</c> (or
+    /// <c>@password:</c>). A headless run answers them from its parameters.
+    /// </summary>
+    public static IReadOnlySet<string> Inputs(Notebook notebook)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in notebook.Cells.Where(c => c.IsCode).SelectMany(c => c.Source.Split('\n')).Where(Polyglot.MagicLine.Is))
+        {
+            Polyglot.MagicLine magic;
+            try { magic = Polyglot.MagicLine.Parse(0, line); }
+            catch (FormatException) { continue; } // the cell reports it when it runs
+            if (magic is { Name: "set" } && magic.Option("name") is { } name && magic.Option("value") is { } value
+                && (value.StartsWith("@input:", StringComparison.Ordinal) || value.StartsWith("@password:", StringComparison.Ordinal)))
+                names.Add(name);
+        }
+        return names;
     }
 
     static string? TypeOf(TypeSyntax type, ExpressionSyntax value)

@@ -45,7 +45,7 @@ public sealed record SessionOptions
 /// interpreter of the engine — the notebook runner and the Jupyter kernel both drive it, and
 /// it talks to them only through <see cref="ICellOutput"/>.
 /// </summary>
-public sealed class ScriptSession : ICellExecutor
+public sealed class ScriptSession
 {
     static readonly string[] DefaultImports =
     [
@@ -92,11 +92,40 @@ public sealed class ScriptSession : ICellExecutor
     /// <summary>True once a cancelled cell failed to stop: its thread still runs, so no further cell may.</summary>
     public bool IsStuck { get; private set; }
 
+    /// <summary>The folder relative paths of cells start from (the notebook's folder).</summary>
+    public string WorkingDirectory => _settings.WorkingDirectory;
+
     /// <summary>The script options cells compile with (imports and references so far).</summary>
     public ScriptOptions Options => _options;
 
     /// <summary>The compiled script of the last cell, to continue compilation from (completion).</summary>
     public Script? LastScript => _state?.Script;
+
+    /// <summary>The session's variables, each name once (its latest declaration), in the order they were first declared.</summary>
+    public IReadOnlyList<ScriptVariable> Variables =>
+        _state is null ? [] : _state.Variables.GroupBy(v => v.Name).Select(g => g.Last()).ToList();
+
+    /// <summary>
+    /// Declares <paramref name="name"/> in the session holding <paramref name="value"/>, typed as the
+    /// value's type where C# can name it (object otherwise), as .NET Interactive's #!set and #!share do.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is not a C# identifier.</exception>
+    public async Task DefineAsync(string name, object? value)
+    {
+        if (!SyntaxFacts.IsValidIdentifier(name) || SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
+            throw new ArgumentException($"'{name}' is not a C# variable name");
+        _state ??= await CSharpScript.RunAsync("", _options, _globals, typeof(ScriptGlobals)).ConfigureAwait(false);
+        foreach (var type in new[] { value is null ? "object" : TypeNames.Of(value.GetType()), "object" })
+        {
+            try
+            {
+                var key = Handoff.Put(value);
+                _state = await _state.ContinueWithAsync($"var {name} = ({type})global::NotebookEngine.Scripting.Handoff.Take(\"{key}\");", _options).ConfigureAwait(false);
+                return;
+            }
+            catch (CompilationErrorException) when (type != "object") { } // a name the engine got wrong: the value still arrives, as object
+        }
+    }
 
     /// <summary>
     /// Runs one cell. Outputs go to <paramref name="output"/> as they happen; the cell gets the next
@@ -163,9 +192,6 @@ public sealed class ScriptSession : ICellExecutor
         public void Error(CellError error) => Failure ??= error;
         public void ClearOutput(bool wait) { }
     }
-
-    Task<CellStatus> ICellExecutor.ExecuteAsync(string source, ICellOutput output, TimeSpan? timeout, CancellationToken cancellation) =>
-        ExecuteAsync(source, output, timeout, cancellation);
 
     /// <summary>
     /// Compiles and runs a throwaway cell and formats its value, so that the first real cell does not
@@ -280,7 +306,7 @@ public sealed class ScriptSession : ICellExecutor
         var asked = directives.OfType<PackageDirective>().Select(d => new PackageRef(d.Id, d.Version)).ToList();
         if (asked.Count == 0) return;
 
-        var report = new List<string>();
+        var installed = new List<InstalledPackage>();
         var toRestore = new List<PackageRef>();
         foreach (var package in asked)
         {
@@ -290,10 +316,10 @@ public sealed class ScriptSession : ICellExecutor
                     throw new PackageRestoreException($"{package.Id} {earlier.Version} is already loaded in this session; restart it to use {package.Version}");
                 continue;
             }
-            if (HostProvided(package) is var (assembly, note))
+            if (HostProvided(package) is var (assembly, version, note))
             {
                 _options = _options.AddReferences(Documented([AssemblyHost.FromHost(assembly)]));
-                report.Add($"{package.Id} {package.Version ?? ""}".TrimEnd() + $": {note}");
+                installed.Add(new InstalledPackage(package, version, note));
             }
             else toRestore.Add(package);
         }
@@ -303,13 +329,17 @@ public sealed class ScriptSession : ICellExecutor
             _options = _options.AddReferences(Documented(AssemblyHost.Load(restored.SelectMany(p => p.Assemblies), restored.SelectMany(p => p.NativeFolders))));
             foreach (var package in toRestore)
             {
-                var version = restored.FirstOrDefault(r => r.Id.Equals(package.Id, StringComparison.OrdinalIgnoreCase))?.Version ?? package.Version;
-                report.Add($"{package.Id} {version}: restored");
+                var version = restored.FirstOrDefault(r => r.Id.Equals(package.Id, StringComparison.OrdinalIgnoreCase))?.Version ?? package.Version ?? "";
+                installed.Add(new InstalledPackage(package, version, version == package.Version ? null
+                    : "NuGet resolved the nearest version its sources have (the one asked for is not there)"));
             }
             _restored.AddRange(toRestore);
         }
         _packages.AddRange(asked);
-        output.Display(DisplayData.Plain("Packages: " + string.Join("; ", report)), Guid.NewGuid().ToString("N"));
+        output.Display(InstalledPackage.Report(installed, directives.OfType<SourceDirective>().Select(d => d.Source).ToList()), Guid.NewGuid().ToString("N"));
+        // A version other than the one asked for is a warning the reader must see: results may differ from the notebook author's.
+        foreach (var package in installed.Where(p => p.Substituted))
+            output.Stream("stderr", $"warning: {package.Asked.Id} {package.Asked.Version} was asked for, but {package.Version} is loaded: {package.Note}\n");
     }
 
     /// <summary>
@@ -323,16 +353,18 @@ public sealed class ScriptSession : ICellExecutor
     /// The host assembly that satisfies a package without a restore, and why; null if the package
     /// must be restored.
     /// </summary>
-    static (string Assembly, string Note)? HostProvided(PackageRef package)
+    static (string Assembly, string Version, string Note)? HostProvided(PackageRef package)
     {
         if (TorchBackends.Contains(package.Id) && AssemblyHost.HostCarries("TorchSharp"))
-            return ("TorchSharp", $"provided by the host's TorchSharp ({HostBackend()} backend)");
+            return ("TorchSharp", HostVersion("TorchSharp"), $"the host carries TorchSharp {HostVersion("TorchSharp")} ({HostBackend()} backend), and a process can load only one");
         if (package.Id.Equals("Plotly.NET.Interactive", StringComparison.OrdinalIgnoreCase))
-            return ("Plotly.NET", "not needed: the engine displays Plotly.NET charts itself");
+            return ("Plotly.NET", HostVersion("Plotly.NET"), "not needed: the engine displays Plotly.NET charts itself");
         if (!AssemblyHost.HostCarries(package.Id)) return null;
-        var version = AssemblyHost.FromHost(package.Id).GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0];
-        return (package.Id, $"the host's copy ({version})");
+        return (package.Id, HostVersion(package.Id), $"the host carries {package.Id} {HostVersion(package.Id)}, and a process can load only one");
     }
+
+    static string HostVersion(string assembly) =>
+        AssemblyHost.FromHost(assembly).GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "";
 
     static string HostBackend()
     {

@@ -73,7 +73,8 @@ def main():
     }
     for name, code in deaths.items():
         run(client, "var kept = 41;")
-        dying = client.execute(code)
+        # Without stop_on_error, so that the request queued behind it runs (in the fresh process) instead of being aborted.
+        dying = client.execute(code, stop_on_error=False)
         queued = client.execute("kept")  # sent before the first one dies: answered by the fresh process
         found["death_" + name] = summary(*collect(client, dying))
         found["queued_" + name] = summary(*collect(client, queued))
