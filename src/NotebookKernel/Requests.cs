@@ -65,7 +65,8 @@ public sealed partial class KernelServer
                 continue;
             }
             Publish("status", Status("busy"), queued);
-            Reply(_shell, queued, "execute_reply", new JsonObject { ["status"] = "aborted", ["execution_count"] = _cells.ExecutionCount });
+            // No execution_count, as ipykernel: Notebook and JupyterLab then show the cell unnumbered ("In [ ]"), not run.
+            Reply(_shell, queued, "execute_reply", new JsonObject { ["status"] = "aborted" });
             Publish("status", Status("idle"), queued);
         }
     }

@@ -7,9 +7,9 @@ namespace NotebookEngine.Tests;
 public class CliTests
 {
     /// <summary>csnb.dll, built by the same configuration as this test assembly.</summary>
-    static readonly string Csnb = Processes.BuiltProgram("NotebookCli", "csnb");
+    internal static readonly string Csnb = Processes.BuiltProgram("NotebookCli", "csnb");
 
-    static (int Code, string Out, string Err) Cli(params string[] args) => Processes.Run(Scripting.DotnetHost.Path, [Csnb, .. args]);
+    internal static (int Code, string Out, string Err) Cli(params string[] args) => Processes.Run(Scripting.DotnetHost.Path, [Csnb, .. args]);
 
     internal static string Validate(string notebook) => Processes.Run("/usr/bin/python3",
         ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", notebook]) switch
@@ -172,8 +172,10 @@ public class CliTests
         Assert.Contains("ProcessDied: the process running the cells was killed by SIGABRT", stdout);
         Assert.Contains("native abort in a test", stderr); // the host's own stderr, passed on
         var notebook = Notebook.Load(Path.Combine(output, "crash.ipynb"));
-        Assert.Equal("before\n", Text.Join(notebook.Cells[0].Outputs[0]!["text"]));
-        var died = (JsonObject)notebook.Cells[1].Outputs.Single()!;
+        Assert.Contains("In [2]</a>: ProcessDied:", notebook.Cells[0].Source); // papermill's banner, then the cells
+        var cells = notebook.Cells.Where(c => c.IsCode).ToList();
+        Assert.Equal("before\n", Text.Join(cells[0].Outputs[0]!["text"]));
+        var died = (JsonObject)cells[1].Outputs.Single()!;
         Assert.Equal("ProcessDied", (string?)died["ename"]);
         Assert.Equal("the process running the cells was killed by SIGABRT: native code aborted it (libtorch does on some invalid shapes or arguments) while cell [2] ran",
             (string?)died["evalue"]);
@@ -181,7 +183,7 @@ public class CliTests
         Assert.Contains("native abort in a test", traceback);
         Assert.DoesNotContain(traceback, l => l.Contains("NotebookEngine.")); // the engine's frames mean nothing to a reader
         Assert.Equal("A fresh process has started: the variables of earlier cells are lost; run those cells again.", traceback[^1]);
-        Assert.Empty(notebook.Cells[2].Outputs);
+        Assert.Empty(cells[2].Outputs);
         Assert.Equal("valid", Validate(Path.Combine(output, "crash.ipynb")));
     }
 
@@ -200,9 +202,9 @@ public class CliTests
         Assert.Contains($"ProcessDied: {evalue}", stdout);
         Assert.True(stderr.Split('\n').Length < 100, $"{stderr.Split('\n').Length} lines of stderr"); // a stack overflow's report is cut short
 
-        var executed = Notebook.Load(Path.Combine(folder, "out", "ends.ipynb"));
-        Assert.Equal("first\n", Text.Join(executed.Cells[0].Outputs.Single()!["text"]));
-        var died = executed.Cells[1].Outputs.Single()!;
+        var executed = Notebook.Load(Path.Combine(folder, "out", "ends.ipynb")).Cells.Where(c => c.IsCode).ToList();
+        Assert.Equal("first\n", Text.Join(executed[0].Outputs.Single()!["text"]));
+        var died = executed[1].Outputs.Single()!;
         Assert.Equal(evalue, (string?)died["evalue"]);
         if (cell.Contains("Deeper"))
         {
@@ -211,7 +213,7 @@ public class CliTests
             Assert.Contains(traceback, l => l.Contains("Submission#") && l.Contains(".Deeper(Int32)"));
             Assert.True(traceback.Count < 20, string.Join('\n', traceback));
         }
-        Assert.Null(executed.Cells[2].ExecutionCount); // the run stopped there
+        Assert.Null(executed[2].ExecutionCount); // the run stopped there
         Assert.Equal("valid", Validate(Path.Combine(folder, "out", "ends.ipynb")));
         Assert.Contains("ProcessDied", File.ReadAllText(Path.Combine(folder, "out", "ends.html")));
     }
@@ -244,8 +246,8 @@ public class CliTests
         // Asked to stop, csnb interrupts the cell and still writes what ran.
         Assert.Equal(130, csnb.ExitCode);
         Assert.Contains("✗ interrupted:", await stdout);
-        var executed = Notebook.Load(Path.Combine(folder, "out", "forever.ipynb"));
-        Assert.Equal("Interrupted", (string?)executed.Cells[1].Outputs.Single()!["ename"]);
+        var executed = Notebook.Load(Path.Combine(folder, "out", "forever.ipynb")).Cells.Where(c => c.IsCode).ToList();
+        Assert.Equal("Interrupted", (string?)executed[1].Outputs.Single()!["ename"]);
     }
 
     [Fact]

@@ -154,6 +154,7 @@ public class KernelTests
         Assert.Equal("error", (string?)expressions["broken"]!["status"]);
         Assert.Contains("'int' does not contain a definition for 'Nope'", (string?)expressions["broken"]!["evalue"]);
         Assert.Equal("""["error","aborted","aborted"]""", Json("stop_on_error"));
+        Assert.Equal("[null,null]", Json("aborted_counts")); // no number: front ends show them as never run
         Assert.Equal("CompilationError", (string?)found["aborted_did_not_run"]); // 'ran' was never declared
 
         Assert.Equal("""[["execute_input",null],["display_data",null],["clear_output",true],["update_display_data",null],["stream",null]]""", Json("clear_output"));

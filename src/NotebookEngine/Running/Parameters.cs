@@ -46,13 +46,18 @@ public static class Parameters
     /// injected cell is removed, even when there are no values) and records them in the notebook metadata. Nothing changes if a
     /// name is undeclared or a value does not fit its type.
     /// </summary>
-    public static void Inject(Notebook notebook, IReadOnlyDictionary<string, string> values)
+    /// <remarks>
+    /// A <paramref name="raw"/> value (papermill's <c>-r</c>) is taken as a string, never parsed, and wins
+    /// over a value of the same name in <paramref name="values"/>; it fits only a string parameter.
+    /// </remarks>
+    public static void Inject(Notebook notebook, IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string>? raw = null)
     {
         var declared = Declared(notebook).ToDictionary(p => p.Name);
         var inputs = Inputs(notebook);
         var source = new StringBuilder("// Parameters (injected)\n");
+        var all = Merge(values, raw);
         var injectedAny = false;
-        foreach (var (name, text) in values)
+        foreach (var (name, text) in all)
         {
             if (!declared.ContainsKey(name) && inputs.Contains(name)) continue; // answers an @input: token as the cell runs
             injectedAny = true;
@@ -60,7 +65,10 @@ public static class Parameters
                 throw new ParameterException(declared.Count == 0
                     ? $"parameter '{name}': the notebook has no cell tagged '{Tag}' with literal defaults"
                     : $"parameter '{name}' is not declared; the '{Tag}' cell declares: {string.Join(", ", declared.Keys)}");
-            source.Append($"var {name} = {Literal(parameter, text)};\n");
+            var isRaw = raw?.ContainsKey(name) == true;
+            if (isRaw && parameter.Type != "string")
+                throw new ParameterException($"parameter '{name}' is {parameter.Type}, like its default {parameter.Default}; a raw value is a string and fits only a string parameter");
+            source.Append($"var {name} = {(isRaw ? SymbolDisplay.FormatLiteral(text, quote: true) : Literal(parameter, text))};\n");
         }
         // A re-run replaces the earlier injected cell instead of stacking another.
         var injected = notebook.Cells.Select((c, i) => (c, i)).Where(x => x.c.Tags.Contains(InjectedTag)).Select(x => x.i).ToList();
@@ -69,8 +77,16 @@ public static class Parameters
         var at = notebook.Cells.Select((c, i) => (c, i)).First(x => x.c.IsCode && x.c.Tags.Contains(Tag)).i;
         notebook.InsertCell(at + 1, Cell.Code(source.ToString().TrimEnd('\n'), InjectedTag));
         var record = new JsonObject();
-        foreach (var (name, text) in values) record[name] = text;
+        foreach (var (name, text) in all) record[name] = text;
         notebook.Metadata["parameters"] = record;
+    }
+
+    /// <summary>All values by name, a raw one winning over a typed one, as papermill orders its sources.</summary>
+    public static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string>? raw)
+    {
+        var all = values.ToDictionary();
+        foreach (var (name, text) in raw ?? new Dictionary<string, string>()) all[name] = text;
+        return all;
     }
 
     /// <summary>

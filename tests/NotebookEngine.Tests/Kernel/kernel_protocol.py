@@ -90,7 +90,9 @@ def main(found):
     first = client.execute('throw new Exception("first");', stop_on_error=True, allow_stdin=False)
     second = client.execute("var ran = true;", allow_stdin=False)
     third = client.execute("1 + 1", allow_stdin=False)
-    found["stop_on_error"] = [collect(client, first)[0]["status"], collect(client, second)[0]["status"], collect(client, third)[0]["status"]]
+    replies = [collect(client, first)[0], collect(client, second)[0], collect(client, third)[0]]
+    found["stop_on_error"] = [r["status"] for r in replies]
+    found["aborted_counts"] = [r.get("execution_count") for r in replies[1:]]  # none, as ipykernel: shown "In [ ]"
     reply, _ = execute(client, "ran")
     found["aborted_did_not_run"] = reply.get("ename")
 
