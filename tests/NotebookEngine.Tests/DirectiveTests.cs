@@ -118,7 +118,8 @@ public class DirectiveTests
     {
         var session = new ScriptSession(new SessionOptions { CacheRoot = TestHost.TempFolder() });
         var output = await Run(session, "#r \"nuget: TorchSharp-cuda-linux, 0.107.0\"\n#r \"nuget: Plotly.NET, 4.2.0\"\nusing TorchSharp;\ntorch.arange(4).sum().item<long>()");
-        Assert.Equal("Installed Packages\n  TorchSharp-cuda-linux, 0.107.0 (the host carries TorchSharp 0.107.0 (cpu backend), and a process can load only one)\n  Plotly.NET, 6.0.0", output.Events[0].Text);
+        // Listed by name, as .NET Interactive lists them.
+        Assert.Equal("Installed Packages\n  Plotly.NET, 6.0.0\n  TorchSharp-cuda-linux, 0.107.0 (the host carries TorchSharp 0.107.0 (cpu backend), and a process can load only one)", output.Events[0].Text);
         // 4.2.0 was asked for and 6.0.0 is what the notebook gets: the reader is warned.
         Assert.Equal("warning: Plotly.NET 4.2.0 was asked for, but 6.0.0 is loaded: the host carries Plotly.NET 6.0.0, and a process can load only one\n", output.Events.Single(e => e.Kind == "stderr").Text);
         Assert.Equal("6", output.Results.Single().PlainText);

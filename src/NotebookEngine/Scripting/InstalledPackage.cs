@@ -14,8 +14,9 @@ sealed record InstalledPackage(PackageRef Asked, string Version, string? Note)
     static bool IsExact(string version) => version.Length > 0 && !version.Contains('*') && !"[(,)]".Any(version.Contains);
 
     /// <summary>The output of a <c>#r "nuget:"</c> cell, shaped as .NET Interactive shows it: the package sources added, then the "Installed Packages" list.</summary>
-    public static DisplayData Report(IReadOnlyList<InstalledPackage> packages, IReadOnlyList<string> sources)
+    public static DisplayData Report(IReadOnlyList<InstalledPackage> installed, IReadOnlyList<string> sources)
     {
+        var packages = installed.OrderBy(p => p.Asked.Id, StringComparer.OrdinalIgnoreCase).ToList(); // by name, as .NET Interactive lists them
         static string List(string title, IEnumerable<string> items) =>
             $"<div><strong>{title}</strong><ul>{string.Concat(items.Select(i => $"<li><span>{WebUtility.HtmlEncode(i)}</span></li>"))}</ul></div>";
         var html = new StringBuilder("<div><div>");
