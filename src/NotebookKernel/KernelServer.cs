@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using NetMQ;
 using NetMQ.Sockets;
 using NotebookEngine.Display;
+using NotebookEngine.Hosting;
 using NotebookEngine.Running;
 using NotebookEngine.Scripting;
 using NotebookKernel.Wire;
@@ -13,13 +12,15 @@ namespace NotebookKernel;
 
 /// <summary>
 /// The protocol side of the kernel: binds the five sockets the connection file names, checks
-/// signatures, and translates requests into calls on the <see cref="CSharpInterpreter"/>. One
-/// poller thread owns every socket; shell requests run one at a time on a worker thread, so
-/// control (interrupt, shutdown) and heartbeat answer while a cell runs.
+/// signatures, and answers requests, running cells in a <see cref="CellHost"/> — never in this
+/// process, which must outlive whatever a cell does. One poller thread owns every socket; shell
+/// requests run one at a time on a worker thread, so control (interrupt, shutdown) and heartbeat
+/// answer while a cell runs. A request with a bad field gets an error reply; nothing a client
+/// sends ends the kernel but a shutdown request.
 /// </summary>
-public sealed class KernelServer : IDisposable
+public sealed partial class KernelServer : IDisposable
 {
-    readonly CSharpInterpreter _interpreter;
+    readonly CellHost _cells;
     readonly WireFormat _wire;
     readonly RouterSocket _shell = new(), _control = new(), _stdin = new();
     readonly PublisherSocket _iopub = new();
@@ -28,44 +29,85 @@ public sealed class KernelServer : IDisposable
     readonly NetMQQueue<Action> _outbox = new();
     readonly NetMQPoller _poller;
     readonly BlockingCollection<JupyterMessage> _requests = [];
+    readonly Dictionary<string, Action<JupyterMessage>> _shellHandlers, _controlHandlers;
+    readonly History _history;
     CancellationTokenSource? _running;
+    TaskCompletionSource<string>? _input;
+    bool _abortQueued; // set by a failed execution with stop_on_error, for the shell thread
+    volatile JupyterMessage? _current; // the shell request being answered: what cells' comm messages are parented to
 
-    /// <summary>Binds the sockets; throws if an address is taken (Jupyter then sees the kernel die at once).</summary>
-    public KernelServer(ConnectionFile connection, CSharpInterpreter interpreter)
+    /// <summary>Binds the sockets; a port that cannot be bound is an <see cref="InvalidDataException"/> naming it.</summary>
+    public KernelServer(ConnectionFile connection, CellHost cells, History history)
     {
-        _interpreter = interpreter;
+        _cells = cells;
+        _history = history;
+        _cells.CommSent += (type, content) => Publish(type, content, _current);
         _wire = new WireFormat(connection.Key, Guid.NewGuid().ToString());
         foreach (var socket in new NetMQSocket[] { _shell, _control, _iopub }) socket.Options.Linger = TimeSpan.FromSeconds(1);
-        _shell.Bind(connection.Address(connection.ShellPort));
-        _control.Bind(connection.Address(connection.ControlPort));
-        _stdin.Bind(connection.Address(connection.StdinPort));
-        _iopub.Bind(connection.Address(connection.IopubPort));
-        _heartbeat.Bind(connection.Address(connection.HbPort));
+        var sockets = new NetMQSocket[] { _shell, _iopub, _stdin, _control, _heartbeat };
+        foreach (var ((name, port), socket) in connection.Ports.Zip(sockets))
+        {
+            try { socket.Bind(connection.Address(port)); }
+            catch (NetMQException e)
+            {
+                Dispose();
+                var why = e is AddressAlreadyInUseException ? "the port is taken" : e.Message; // NetMQ's own message names only the type
+                throw new InvalidDataException($"cannot listen on {connection.Address(port)} ({name}): {why}");
+            }
+        }
 
         _shell.ReceiveReady += (_, e) => Receive(e.Socket, _requests.Add);
-        _control.ReceiveReady += (_, e) => Receive(e.Socket, HandleControl);
-        _stdin.ReceiveReady += (_, e) => e.Socket.ReceiveMultipartBytes(); // input is never requested: allow_stdin is not honoured
+        _control.ReceiveReady += (_, e) => Receive(e.Socket, request => Handle(_control, request, _controlHandlers!));
+        _stdin.ReceiveReady += (_, e) => Receive(e.Socket, ReceiveInput);
         _heartbeat.ReceiveReady += (_, e) => e.Socket.SendMultipartBytes(e.Socket.ReceiveMultipartBytes());
         _outbox.ReceiveReady += (_, e) =>
         {
             while (e.Queue.TryDequeue(out var send, TimeSpan.Zero)) send();
         };
         _poller = [_shell, _control, _stdin, _heartbeat, _outbox];
+
+        _shellHandlers = new()
+        {
+            ["kernel_info_request"] = request => Reply(_shell, request, "kernel_info_reply", KernelInfo()),
+            ["execute_request"] = Execute,
+            ["is_complete_request"] = IsComplete,
+            ["complete_request"] = Complete,
+            ["inspect_request"] = Inspect,
+            ["comm_info_request"] = CommInfo,
+            ["comm_open"] = ReceiveComm,
+            ["comm_msg"] = ReceiveComm,
+            ["comm_close"] = ReceiveComm,
+            ["history_request"] = HistoryRequest,
+            ["shutdown_request"] = request => Shutdown(_shell, request),
+        };
+        _controlHandlers = new()
+        {
+            ["kernel_info_request"] = request => Reply(_control, request, "kernel_info_reply", KernelInfo()),
+            ["interrupt_request"] = request =>
+            {
+                Interrupt();
+                Reply(_control, request, "interrupt_reply", new JsonObject { ["status"] = "ok" });
+            },
+            ["shutdown_request"] = request => Shutdown(_control, request),
+        };
     }
 
-    /// <summary>Serves until a shutdown request (or <see cref="Stop"/>); returns the exit code.</summary>
-    public int Run()
+    /// <summary>Serves until a shutdown request (or <see cref="Stop"/>).</summary>
+    public void Run()
     {
         var worker = new Thread(ServeShell) { IsBackground = true, Name = "shell" };
         worker.Start();
-        Publish("status", new JsonObject { ["execution_state"] = "starting" }, null);
+        Publish("status", Status("starting"), null);
         _poller.Run();
         _requests.CompleteAdding();
-        return 0;
     }
 
-    /// <summary>Interrupts the running cell, if any.</summary>
-    public void Interrupt() => _running?.Cancel();
+    /// <summary>Interrupts the running cell, if any (and a wait for input).</summary>
+    public void Interrupt()
+    {
+        _running?.Cancel();
+        _input?.TrySetCanceled();
+    }
 
     /// <summary>Stops serving (the process is ending).</summary>
     public void Stop() => _poller.StopAsync();
@@ -77,134 +119,49 @@ public sealed class KernelServer : IDisposable
         else Log($"dropped a message: {problem}");
     }
 
-    void HandleControl(JupyterMessage request)
-    {
-        Publish("status", Status("busy"), request);
-        switch (request.Type)
-        {
-            case "interrupt_request":
-                Interrupt();
-                Reply(_control, request, "interrupt_reply", new JsonObject { ["status"] = "ok" });
-                break;
-            case "shutdown_request":
-                Shutdown(_control, request);
-                return;
-            case "kernel_info_request":
-                Reply(_control, request, "kernel_info_reply", KernelInfo());
-                break;
-        }
-        Publish("status", Status("idle"), request);
-    }
-
     void ServeShell()
     {
         foreach (var request in _requests.GetConsumingEnumerable())
         {
-            Publish("status", Status("busy"), request);
-            var content = request.Content;
-            switch (request.Type)
-            {
-                case "kernel_info_request":
-                    Reply(_shell, request, "kernel_info_reply", KernelInfo());
-                    break;
-                case "execute_request":
-                    Execute(request, (string?)content["code"] ?? "");
-                    break;
-                case "is_complete_request":
-                    var verdict = CSharpInterpreter.IsComplete((string?)content["code"] ?? "");
-                    var reply = new JsonObject { ["status"] = verdict };
-                    if (verdict == "incomplete") reply["indent"] = "    ";
-                    Reply(_shell, request, "is_complete_reply", reply);
-                    break;
-                case "complete_request":
-                    Complete(request, (string?)content["code"] ?? "", (int?)content["cursor_pos"] ?? 0);
-                    break;
-                case "inspect_request":
-                    Inspect(request, (string?)content["code"] ?? "", (int?)content["cursor_pos"] ?? 0);
-                    break;
-                case "comm_info_request":
-                    Reply(_shell, request, "comm_info_reply", new JsonObject { ["status"] = "ok", ["comms"] = new JsonObject() });
-                    break;
-                case "history_request":
-                    Reply(_shell, request, "history_reply", new JsonObject { ["status"] = "ok", ["history"] = new JsonArray() });
-                    break;
-                case "shutdown_request":
-                    Shutdown(_shell, request);
-                    return;
-            }
-            Publish("status", Status("idle"), request);
+            _current = request;
+            Handle(_shell, request, _shellHandlers);
+            _current = null;
+            if (_abortQueued) AbortQueuedExecutions();
+            _abortQueued = false;
         }
     }
 
-    void Execute(JupyterMessage request, string code)
+    /// <summary>Answers one request between busy and idle; a bad request gets an error reply, an unknown one none.</summary>
+    void Handle(RouterSocket socket, JupyterMessage request, Dictionary<string, Action<JupyterMessage>> handlers)
     {
-        var count = _interpreter.ExecutionCount + 1;
-        Publish("execute_input", new JsonObject { ["code"] = code, ["execution_count"] = count }, request);
-        using var running = new CancellationTokenSource();
-        _running = running;
-        CellStatus status;
-        CellError? error;
-        using (var output = new IopubOutput((type, content) => Publish(type, content, request), count))
+        Publish("status", Status("busy"), request);
+        try
         {
-            status = _interpreter.ExecuteAsync(code, output, running.Token).GetAwaiter().GetResult();
-            error = output.LastError;
+            if (handlers.TryGetValue(request.Type, out var handle)) handle(request);
+            else Log($"no answer to a {request.Type} on the {(socket == _shell ? "shell" : "control")} channel");
         }
-        _running = null;
-        var reply = new JsonObject { ["status"] = status == CellStatus.Ok ? "ok" : "error", ["execution_count"] = count };
-        if (status == CellStatus.Ok)
+        catch (Exception e)
         {
-            reply["user_expressions"] = new JsonObject();
-            reply["payload"] = new JsonArray();
+            if (e is not BadRequestException) Log($"failed on a {request.Type}: {e}");
+            var what = e is BadRequestException ? e.Message : $"the kernel failed on this {request.Type}: {e.Message}";
+            if (request.Type.EndsWith("_request", StringComparison.Ordinal))
+                Reply(socket, request, request.Type[..^"_request".Length] + "_reply", new JsonObject
+                {
+                    ["status"] = "error", ["ename"] = e is BadRequestException ? "BadRequest" : e.GetType().Name, ["evalue"] = what,
+                    ["traceback"] = new JsonArray((JsonNode)what), ["execution_count"] = _cells.ExecutionCount,
+                });
+            else Log($"dropped a {request.Type}: {what}");
         }
-        else foreach (var (key, value) in IopubOutput.ErrorContent(error ?? new CellError("Error", "the cell failed", [])))
-            reply[key] = value?.DeepClone();
-        Reply(_shell, request, "execute_reply", reply);
+        if (request.Type != "shutdown_request") Publish("status", Status("idle"), request);
     }
 
-    void Complete(JupyterMessage request, string code, int cursorPoints)
+    /// <summary>An input_reply on the stdin channel answers the cell waiting for input.</summary>
+    void ReceiveInput(JupyterMessage reply)
     {
-        var cursor = CodePoints.ToUtf16(code, cursorPoints);
-        var (matches, start) = _interpreter.Complete(code, cursor);
-        Reply(_shell, request, "complete_reply", new JsonObject
-        {
-            ["status"] = "ok",
-            ["matches"] = new JsonArray(matches.Select(m => (JsonNode)m!).ToArray()),
-            ["cursor_start"] = CodePoints.FromUtf16(code, start),
-            ["cursor_end"] = cursorPoints,
-            ["metadata"] = new JsonObject(),
-        });
+        if (reply.Type != "input_reply") return;
+        try { _input?.TrySetResult(reply.Text("value")); }
+        catch (BadRequestException e) { Log($"dropped an input_reply: {e.Message}"); }
     }
-
-    void Inspect(JupyterMessage request, string code, int cursorPoints)
-    {
-        var text = _interpreter.Inspect(code, CodePoints.ToUtf16(code, cursorPoints));
-        Reply(_shell, request, "inspect_reply", new JsonObject
-        {
-            ["status"] = "ok",
-            ["found"] = text is not null,
-            ["data"] = text is null ? new JsonObject() : new JsonObject { ["text/plain"] = text },
-            ["metadata"] = new JsonObject(),
-        });
-    }
-
-    void Shutdown(RouterSocket socket, JupyterMessage request)
-    {
-        Interrupt();
-        Reply(socket, request, "shutdown_reply", new JsonObject { ["status"] = "ok", ["restart"] = (bool?)request.Content["restart"] ?? false });
-        Publish("status", Status("idle"), request);
-        _outbox.Enqueue(_poller.StopAsync); // after everything queued before it has been sent
-    }
-
-    JsonObject KernelInfo() => new()
-    {
-        ["status"] = "ok",
-        ["protocol_version"] = "5.3",
-        ["implementation"] = "csnb",
-        ["implementation_version"] = typeof(KernelServer).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
-        ["banner"] = $"C# (Roslyn scripting) on .NET {Environment.Version} — the csnb notebook engine",
-        ["language_info"] = NotebookRunner.LanguageInfo(),
-        ["help_links"] = new JsonArray(),
-    };
 
     static JsonObject Status(string state) => new() { ["execution_state"] = state };
 
@@ -225,7 +182,7 @@ public sealed class KernelServer : IDisposable
     /// <summary>Closes the sockets; NetMQ's cleanup would wait forever for an open one.</summary>
     public void Dispose()
     {
-        _poller.Dispose();
+        _poller?.Dispose();
         foreach (var socket in new NetMQSocket[] { _shell, _control, _stdin, _iopub, _heartbeat }) socket.Dispose();
         _outbox.Dispose();
         NetMQConfig.Cleanup(block: false);

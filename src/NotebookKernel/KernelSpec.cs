@@ -16,8 +16,13 @@ public static class KernelSpec
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "jupyter");
 
     /// <summary>Writes <c>&lt;dataDir&gt;/kernels/&lt;name&gt;/kernel.json</c> that starts this kernel; returns its path.</summary>
+    /// <exception cref="ArgumentException">The name has characters Jupyter refuses in kernel names.</exception>
     public static string Install(string dataDir, string name)
     {
+        // Jupyter lowercases names and allows only ASCII letters, digits, '-', '.' and '_'.
+        if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')))
+            throw new ArgumentException($"'{name}' is not a kernel name Jupyter accepts (ASCII letters, digits, '-', '.' and '_')");
+        name = name.ToLowerInvariant();
         // The command that started this process starts the kernel: dotnet plus this assembly, or the app host.
         var self = Environment.ProcessPath!;
         var argv = new JsonArray(self);

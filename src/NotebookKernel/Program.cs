@@ -1,24 +1,25 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using LibTorchLoader;
-using NotebookEngine.Scripting;
+using NotebookEngine.Hosting;
 using NotebookKernel;
 using NotebookKernel.Wire;
-
-TorchNative.LoadWhenTorchSharpLoads();
 
 var connection = new Argument<string>("connection-file") { Description = "The connection file Jupyter wrote" };
 var start = new Command("start", "Serve one Jupyter client (Jupyter starts the kernel this way)") { connection };
 start.SetAction(parse =>
 {
-    ConnectionFile file;
+    // The cell host starts first: it warms Roslyn up while Jupyter connects.
+    using var cells = new CellHost(new CellHostOptions { Log = line => Console.Error.WriteLine($"[csnb-host] {line}") });
     KernelServer server;
+    History history;
     try
     {
-        file = ConnectionFile.Load(parse.GetValue(connection)!);
-        server = new KernelServer(file, new CSharpInterpreter(new ScriptSession()));
+        var file = ConnectionFile.Load(parse.GetValue(connection)!);
+        if (file.ListensEverywhere) Console.Error.WriteLine($"csnb-kernel: warning: ip {file.Ip} listens on every network interface; anyone who can reach this machine and has the key can run code");
+        history = new History(KernelSpec.UserDataDir);
+        server = new KernelServer(file, cells, history);
     }
-    catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or NetMQ.NetMQException)
+    catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
     {
         // Exit at once: Jupyter then reports a dead kernel instead of waiting for a reply.
         Console.Error.WriteLine($"csnb-kernel: {e.Message}");
@@ -27,16 +28,23 @@ start.SetAction(parse =>
     using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; server.Interrupt(); });
     using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; server.Stop(); });
     using var orphan = ParentWatch.Start(server.Stop);
+    using (history)
     using (server) server.Run();
     return 0;
 });
 
-var name = new Option<string>("--name") { Description = "Kernel name", DefaultValueFactory = _ => KernelSpec.DefaultName };
+var name = new Option<string>("--name") { Description = "Kernel name (.net-csharp: the name .NET Interactive notebooks carry, so they open with this kernel unchanged)", DefaultValueFactory = _ => KernelSpec.DefaultName };
 var dataDir = new Option<string>("--data-dir") { Description = "Jupyter data folder (default: $JUPYTER_DATA_DIR or ~/.local/share/jupyter)", DefaultValueFactory = _ => KernelSpec.UserDataDir };
 var install = new Command("install", "Register this kernel with Jupyter for the current user") { name, dataDir };
 install.SetAction(parse =>
 {
-    var path = KernelSpec.Install(parse.GetValue(dataDir)!, parse.GetValue(name)!);
+    string path;
+    try { path = KernelSpec.Install(parse.GetValue(dataDir)!, parse.GetValue(name)!); }
+    catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"csnb-kernel: {e.Message}");
+        return 2;
+    }
     Console.WriteLine($"installed kernel '{parse.GetValue(name)}': {path}");
     return 0;
 });

@@ -99,5 +99,34 @@ public class CenterLossTests
     {
         var e = Assert.ThrowsAny<ArgumentException>(() => new CenterLoss().forward(Features(), tensor(new long[] { 0, 5, 1 }), Centres()));
         Assert.Contains("label 5", e.Message);
+        // Rank-1 centres: a clear message, not an IndexOutOfRangeException.
+        e = Assert.ThrowsAny<ArgumentException>(() => new CenterLoss().forward(Features(), Labels(), zeros(6, ScalarType.Float64)));
+        Assert.Contains("centres must have shape (C, D)", e.Message);
+        Assert.Contains("rank 1 (6)", e.Message);
+        e = Assert.ThrowsAny<ArgumentException>(() => new CenterLoss().forward(Features(), Labels(), zeros(0, 2, ScalarType.Float64)));
+        Assert.Contains("C ≥ 1", e.Message);
+    }
+
+    static Tensor Logits(int classes, double fill = 0) => full(3, classes, fill, ScalarType.Float64);
+
+    public static TheoryData<string, Func<Tensor>, Func<Tensor>, string> BadLogits => new()
+    {
+        { "NaN", () => tensor(new[] { 1, double.NaN, 0, 0, 0, 0, 0, 0, 0 }, [3, 3]), Labels, "logits contain NaN or infinity" },
+        { "infinity", () => Logits(3, double.NegativeInfinity), Labels, "logits contain NaN or infinity" },
+        // 5 classes scored, label 7: refused here, not by libtorch's "Target 7 is out of bounds" with a native stack.
+        { "label beyond the logits", () => Logits(5), () => tensor(new long[] { 0, 7, 1 }), "label 7 is outside [0, 5): there are 5 classes scored by the logits" },
+        { "negative label", () => Logits(3), () => tensor(new long[] { 0, -2, 1 }), "label -2" },
+        { "rank", () => zeros(3, dtype: ScalarType.Float64), Labels, "logits must have shape (B, C)" },
+        { "batch", () => zeros(2, 3, dtype: ScalarType.Float64), Labels, "logits hold 2 samples but labels hold 3" },
+        { "integer logits", () => zeros(3, 3, dtype: ScalarType.Int64), Labels, "floating point" },
+    };
+
+    [Theory, MemberData(nameof(BadLogits))]
+    public void The_joint_objective_refuses_bad_logits_before_libtorch_sees_them(string _, Func<Tensor> logits, Func<Tensor> labels, string message)
+    {
+        // Centres of 10 classes: the label is in range for them, so only the logits' check can catch it.
+        var centres = zeros(10, 2, dtype: ScalarType.Float64);
+        var e = Assert.ThrowsAny<ArgumentException>(() => new SoftmaxCenterLoss(0.1).forward(logits(), Features(), labels(), centres));
+        Assert.Contains(message, e.Message);
     }
 }

@@ -166,6 +166,81 @@ public class CenterTests
         Assert.Throws<ArgumentException>(() => new Center(3, 2, dtype: ScalarType.Int32));
         var e = Assert.Throws<ArgumentException>(() => new Center(3, 2, initial: zeros(2, 2)));
         Assert.Contains("(3, 2)", e.Message);
+        foreach (var bad in new[] { double.NaN, double.PositiveInfinity, double.NegativeInfinity })
+        {
+            e = Assert.Throws<ArgumentException>(() => new Center(3, 2, initial: tensor(new[] { 0, 0, bad, 1, 2, -1 }, [3, 2])));
+            Assert.Contains("initial centres contain NaN or infinity", e.Message);
+        }
+    }
+
+    // Ten centres of two values: the file holds 20, and a cut one stops after 17 of them.
+    static (Center Saved, string Path) SavedTen(string folder)
+    {
+        var saved = new Center(10, 2, initial: arange(20, dtype: ScalarType.Float32).reshape(10, 2));
+        var path = System.IO.Path.Combine(folder, "centres.bin");
+        saved.save(path);
+        return (saved, path);
+    }
+
+    public static TheoryData<string> CentreModules => ["Center", "LearnableCenter"];
+
+    static CenterBase Fresh(string kind) => kind == "Center" ? new Center(10, 2) : new LearnableCenter(10, 2);
+
+    [Theory, MemberData(nameof(CentreModules))]
+    public void A_truncated_or_damaged_centres_file_leaves_the_centres_bit_identical(string kind)
+    {
+        var folder = Directory.CreateTempSubdirectory("centres-").FullName;
+        try
+        {
+            var (saved, path) = SavedTen(folder);
+            var bytes = File.ReadAllBytes(path);
+            using var target = Fresh(kind);
+            var before = Expect.Bytes(target.predict());
+
+            // 17½ of the 20 float32 values: TorchSharp alone would have overwritten 17 of them before failing.
+            var cut = System.IO.Path.Combine(folder, "cut.bin");
+            File.WriteAllBytes(cut, bytes[..^10]);
+            var e = Assert.Throws<InvalidDataException>(() => target.load(cut));
+            Assert.StartsWith(cut + ":", e.Message);
+            Assert.Equal(before, Expect.Bytes(target.predict()));
+
+            var nan = System.IO.Path.Combine(folder, "nan.bin");
+            using (var poisoned = new Center(10, 2, initial: zeros(10, 2)))
+            {
+                poisoned.centers[4, 1] = tensor(float.NaN);
+                poisoned.save(nan);
+            }
+            e = Assert.Throws<InvalidDataException>(() => target.load(nan));
+            Assert.Contains("NaN or infinity", e.Message);
+            Assert.Contains(nan, e.Message);
+            Assert.Equal(before, Expect.Bytes(target.predict()));
+
+            using var wide = new Center(10, 3);
+            var other = System.IO.Path.Combine(folder, "wide.bin");
+            wide.save(other);
+            e = Assert.Throws<InvalidDataException>(() => target.load(other));
+            Assert.Contains("shape (10, 2)", e.Message);
+            Assert.Equal(before, Expect.Bytes(target.predict()));
+
+            File.WriteAllBytes(other, [.. bytes, 0]);
+            e = Assert.Throws<InvalidDataException>(() => target.load(other));
+            Assert.Contains("1 bytes after the saved centres", e.Message);
+            Assert.Equal(before, Expect.Bytes(target.predict()));
+
+            File.WriteAllBytes(other, Enumerable.Repeat((byte)0xFF, 64).ToArray());
+            e = Assert.Throws<InvalidDataException>(() => target.load(other));
+            Assert.Contains(other, e.Message);
+            Assert.Equal(before, Expect.Bytes(target.predict()));
+            Assert.Throws<FileNotFoundException>(() => target.load(System.IO.Path.Combine(folder, "none.bin")));
+
+            // The whole file loads, into the registered tensor itself.
+            var registered = target.predict();
+            target.load(path);
+            Assert.Same(registered, target.predict());
+            Assert.Equal(Expect.Bytes(saved.centers), Expect.Bytes(target.predict()));
+            saved.Dispose();
+        }
+        finally { Directory.Delete(folder, recursive: true); }
     }
 
     [Fact]

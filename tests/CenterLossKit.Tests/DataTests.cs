@@ -74,6 +74,11 @@ public sealed class DataTests : IDisposable
         { "mismatch", (img, lbl) => { WriteIdx(img, [2, 28, 28], new byte[2 * 784]); WriteIdx(lbl, [3], [0, 1, 2]); }, "holds 2 images but" },
         { "label range", (img, lbl) => { WriteIdx(img, [2, 28, 28], new byte[2 * 784]); WriteIdx(lbl, [2], [0, 10]); }, "label 10 at position 1" },
         { "bad gzip", (img, lbl) => { Write(img, [0x1f, 0x8b, 1, 2, 3]); WriteIdx(lbl, [1], [0]); }, "gzip" },
+        { "no dimensions", (img, lbl) => { Write(img, [0, 0, 8, 0]); WriteIdx(lbl, [1], [0]); }, "the header declares no dimensions" },
+        { "cut header", (img, lbl) => { Write(img, [0, 0, 8, 3, 0, 0, 0, 1, 0, 0]); WriteIdx(lbl, [1], [0]); }, "truncated header: 3 dimensions need 16 bytes, the file holds 10" },
+        { "extra bytes", (img, lbl) => { WriteIdx(img, [1, 28, 28], new byte[784 + 5]); WriteIdx(lbl, [1], [0]); }, "5 bytes beyond the 784 the header promises" },
+        { "images rank 2", (img, lbl) => { WriteIdx(img, [1, 784], new byte[784]); WriteIdx(lbl, [1], [0]); }, "expected 3 dimensions (count, rows, cols), found 2" },
+        { "labels rank 2", (img, lbl) => { WriteIdx(img, [1, 28, 28], new byte[784]); WriteIdx(lbl, [1, 1], [0]); }, "expected 1 dimension (count), found 2" },
     };
 
     [Theory, MemberData(nameof(BadFiles))]
@@ -84,6 +89,62 @@ public sealed class DataTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => ImageSet.Load(images, labels, Datasets.Digits));
         Assert.Contains(problem, e.Message);
         Assert.Contains(_folder, e.Message);
+    }
+
+    [Fact]
+    public void Dimensions_that_multiply_past_any_integer_are_refused_not_read_as_zero_items()
+    {
+        // 65536⁴ = 2⁶⁴ wraps to 0 in 64-bit arithmetic: the header must not pass for an empty array.
+        var path = Path.Combine(_folder, "huge.idx");
+        WriteIdx(path, [65536, 65536, 65536, 65536], []);
+        var e = Assert.Throws<InvalidDataException>(() => Idx.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("65536 × 65536 × 65536 × 65536", e.Message);
+        Assert.Contains("need 18446744073709551616 bytes of data, the file holds 0", e.Message);
+
+        WriteIdx(path, [3, 2], [1, 2, 3, 4, 5]);
+        e = Assert.Throws<InvalidDataException>(() => Idx.Read(path));
+        Assert.Contains("3 × 2 need 6 bytes of data, the file holds 5", e.Message);
+    }
+
+    [Fact]
+    public void A_dimension_above_int_max_is_refused_with_the_file_name()
+    {
+        var path = Path.Combine(_folder, "big-dim.idx.gz");
+        WriteIdx(path, [1, unchecked((int)0x80000000), 28], [], gzip: true);
+        var e = Assert.Throws<InvalidDataException>(() => Idx.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("dimension 1 is 2147483648", e.Message);
+    }
+
+    [Fact]
+    public void Huge_images_with_no_pixels_are_refused()
+    {
+        // 2²¹ images of 2²¹ × 2²²: 2⁶⁴ pixel bytes, which wraps to the 0 given in 64-bit arithmetic.
+        var e = Assert.Throws<ArgumentException>(() => new ImageSet("huge", [], new byte[1 << 21], 1 << 21, 1 << 22, Datasets.Digits));
+        Assert.Contains("huge: images of 2097152×4194304 have more pixels than an array holds", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new ImageSet("odd", new byte[7], [0, 1], 2, 2, Datasets.Digits));
+        Assert.Contains("2 labels but 7 pixel bytes", e.Message);
+
+        // The same through the file reader: zero images of 2²¹ × 2²² is no image size at all.
+        string images = Path.Combine(_folder, "images.idx"), labels = Path.Combine(_folder, "labels.idx");
+        WriteIdx(images, [0, 1 << 21, 1 << 22], []);
+        WriteIdx(labels, [0], []);
+        var bad = Assert.Throws<InvalidDataException>(() => ImageSet.Load(images, labels, Datasets.Digits));
+        Assert.Contains(images, bad.Message);
+        Assert.Contains("2097152×4194304", bad.Message);
+    }
+
+    [Fact]
+    public void Pixels_of_an_image_that_is_not_there_is_an_error_not_zero_bytes()
+    {
+        var empty = new ImageSet("empty", [], [], 28, 28, Datasets.Digits);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => empty.Pixels(0));
+        Assert.Contains("empty holds 0 images", e.Message);
+        var two = new ImageSet("two", Enumerable.Range(0, 8).Select(i => (byte)i).ToArray(), [3, 4], 2, 2, Datasets.Digits);
+        Assert.Equal([4, 5, 6, 7], two.Pixels(1).ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => two.Pixels(2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => two.Pixels(-1));
     }
 
     [Fact]

@@ -46,6 +46,16 @@ public class RejectionTests
     }
 
     [Fact]
+    public void A_NaN_centre_is_refused_rather_than_giving_a_NaN_threshold()
+    {
+        var features = tensor(new double[] { 0, 1, 0, 2, 5, 5 }, [3, 2]);
+        var centers = tensor(new double[] { 0, 0, double.NaN, 5 }, [2, 2]);
+        var e = Assert.Throws<ArgumentException>(() => OutsiderRejector.Fit(features, tensor(new long[] { 0, 0, 1 }), centers));
+        Assert.Contains("centers contain NaN or infinity", e.Message);
+        Assert.Equal("centers", e.ParamName);
+    }
+
+    [Fact]
     public void Float32_features_give_the_same_thresholds()
     {
         // The trained networks give float32 features; the quantile must not depend on that.

@@ -134,6 +134,69 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Empty_training_or_test_sets_are_refused_before_any_epoch()
+    {
+        using var trainer = new Trainer(() => new SmallNet(), Quick with { Epochs = 1 }, CPU);
+        var empty = Data.Test.Subset([], "nothing");
+        var e = Assert.Throws<ArgumentException>(() => trainer.Fit(empty, Data.Test));
+        Assert.Contains("the training set nothing is empty", e.Message);
+        e = Assert.Throws<ArgumentException>(() => trainer.Fit(Data.Train.Take(1), empty));
+        Assert.Contains("the test set nothing is empty; pass null", e.Message);
+        e = Assert.Throws<ArgumentException>(() => trainer.Fit(zeros(0, 1, 28, 28), zeros(0, ScalarType.Int64)));
+        Assert.Contains("the training labels must have shape (N) with N ≥ 1, got (0)", e.Message);
+        e = Assert.Throws<ArgumentException>(() => trainer.Fit(zeros(2, 1, 28, 28), zeros(3, ScalarType.Int64)));
+        Assert.Contains("(2, 1, 28, 28) images but 3 labels", e.Message);
+        e = Assert.Throws<ArgumentException>(() => trainer.Fit(zeros(2, 1, 28, 28), zeros(2, ScalarType.Int64), zeros(0, 1, 28, 28), zeros(0, ScalarType.Int64)));
+        Assert.Contains("the test labels", e.Message);
+        Assert.Throws<ArgumentException>(() => trainer.Fit(zeros(2, 1, 28, 28), zeros(2, ScalarType.Int64), zeros(2, 1, 28, 28)));
+        Assert.Empty(trainer.Records);
+    }
+
+    [Fact]
+    public void A_run_that_turns_NaN_stops_at_the_step_with_the_finished_epochs_kept_and_the_step_not_applied()
+    {
+        using var trainer = new Trainer(() => new SmallNet(), Quick with { Epochs = 1 }, CPU);
+        var (images, labels) = Data.Train.Take(10).ToTensors(CPU);
+        trainer.Fit(images, labels);
+        var weights = Weights(trainer);
+        var centres = Expect.Bytes(trainer.CenterValues);
+
+        // Epoch 2 meets images that make the features NaN at its very first step.
+        images[17, 0, 3, 3] = tensor(float.NaN);
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(images, labels));
+        Assert.Equal((2, 1), (e.Epoch, e.Step));
+        Assert.Contains("training diverged at epoch 2, step 1 of 4", e.Message);
+        Assert.Contains("the history keeps the 1 finished epoch.", e.Message);
+        Assert.Contains("features or logits are NaN or infinite", e.Message);
+        Assert.Single(trainer.Records);
+        Assert.Equal(weights, Weights(trainer));
+        Assert.Equal(centres, Expect.Bytes(trainer.CenterValues));
+    }
+
+    [Fact]
+    public void A_diverging_learning_rate_stops_with_the_epoch_and_step_named_and_finite_weights()
+    {
+        using var trainer = new Trainer(() => new SmallNet(), Quick with { Epochs = 3, LearningRate = 1e6 }, CPU);
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(Data.Train.Take(10), Data.Test.Take(2)));
+        Assert.Contains($"training diverged at epoch {e.Epoch}, step {e.Step} of 4", e.Message);
+        Assert.Contains("Lower the learning rate (1000000)", e.Message);
+        Assert.Equal(e.Epoch - 1, trainer.Records.Count);
+        Assert.All(trainer.Model.parameters(), p => Assert.True(Check.Finite(p), "a weight is not finite"));
+        Assert.True(Check.Finite(trainer.CenterValues));
+        Console.WriteLine(e.Message);
+    }
+
+    [Fact]
+    public void A_loss_near_the_float32_limit_is_summed_without_overflowing_to_infinity()
+    {
+        // Each step's loss is finite, about 7e37; times a batch of 64 it passes float32's 3.4e38.
+        using var trainer = new Trainer(() => new SmallNet(), Quick with { Epochs = 1, BatchSize = 64, Lambda = 1e5, LearningRate = 100 }, CPU);
+        trainer.Fit(Data.Train.Take(50));
+        var total = trainer.Records.Single().Total;
+        Assert.True(double.IsFinite(total) && total > 1e37, $"epoch loss {total}");
+    }
+
+    [Fact]
     public void Bad_settings_are_named()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(() => new SmallNet(), Quick with { Lambda = -1 }, CPU));

@@ -92,7 +92,7 @@ public class DirectiveTests
         var cache = Path.Combine(folder, "cache");
         var session = new ScriptSession(new SessionOptions { CacheRoot = cache });
         var output = await Run(session, $"#i \"nuget: {feed}\"\n#r \"nuget: {id}, 1.0.0\"\nLocal.Packaged.Answer");
-        Assert.Equal($"Packages: {id} 1.0.0: restored", output.Events[0].Text);
+        Assert.Equal($"Restore sources\n  {feed}\nInstalled Packages\n  {id}, 1.0.0", output.Events[0].Text);
         Assert.Equal("42", output.Results.Single().PlainText);
         Assert.Single(Directory.GetDirectories(Path.Combine(cache, "nuget")));
         Assert.True(File.Exists(Path.Combine(Directory.GetDirectories(Path.Combine(cache, "nuget"))[0], "restored")));
@@ -106,7 +106,7 @@ public class DirectiveTests
     {
         var session = new ScriptSession(new SessionOptions { CacheRoot = TestHost.TempFolder() });
         var output = await Run(session, "#r \"nuget: Humanizer.Core, 2.14.1\"\nusing Humanizer;\n\"CenterLossModule\".Humanize()");
-        Assert.Equal("Packages: Humanizer.Core 2.14.1: restored", output.Events[0].Text);
+        Assert.Equal("Installed Packages\n  Humanizer.Core, 2.14.1", output.Events[0].Text);
         Assert.Equal("Center loss module", output.Results.Single().PlainText);
         // Loaded once, from the restored package itself.
         var humanizer = Assert.Single(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "Humanizer");
@@ -118,7 +118,10 @@ public class DirectiveTests
     {
         var session = new ScriptSession(new SessionOptions { CacheRoot = TestHost.TempFolder() });
         var output = await Run(session, "#r \"nuget: TorchSharp-cuda-linux, 0.107.0\"\n#r \"nuget: Plotly.NET, 4.2.0\"\nusing TorchSharp;\ntorch.arange(4).sum().item<long>()");
-        Assert.Equal("Packages: TorchSharp-cuda-linux 0.107.0: provided by the host's TorchSharp (cpu backend); Plotly.NET 4.2.0: the host's copy (6.0.0)", output.Events[0].Text);
+        // Listed by name, as .NET Interactive lists them.
+        Assert.Equal("Installed Packages\n  Plotly.NET, 6.0.0\n  TorchSharp-cuda-linux, 0.107.0 (the host carries TorchSharp 0.107.0 (cpu backend), and a process can load only one)", output.Events[0].Text);
+        // 4.2.0 was asked for and 6.0.0 is what the notebook gets: the reader is warned.
+        Assert.Equal("warning: Plotly.NET 4.2.0 was asked for, but 6.0.0 is loaded: the host carries Plotly.NET 6.0.0, and a process can load only one\n", output.Events.Single(e => e.Kind == "stderr").Text);
         Assert.Equal("6", output.Results.Single().PlainText);
         Assert.Single(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "TorchSharp");
     }

@@ -34,9 +34,11 @@ public class RunnerTests
         Assert.Equal(3, cells[3].ExecutionCount);
         Assert.Equal(
             """[{"output_type":"stream","name":"stdout","text":["run: 2 epochs at 0.5\n"]},""" +
-            """{"output_type":"display_data","data":{"text/plain":["epoch 2 of 2"]},"metadata":{}},""" +
-            """{"output_type":"execute_result","execution_count":3,"data":{"text/plain":["1"]},"metadata":{}}]""",
-            Json(cells[3].Outputs));
+            """{"output_type":"display_data","data":{"text/plain":["epoch 2 of 2"]},"metadata":{}}]""",
+            Json(new JsonArray(cells[3].Outputs.Take(2).Select(o => o!.DeepClone()).ToArray())));
+        var result3 = cells[3].Outputs[2]!;
+        Assert.Equal(("execute_result", 3, "1"), ((string?)result3["output_type"], (int?)result3["execution_count"], Text.Join(result3["data"]!["text/plain"])));
+        Assert.StartsWith("<div class=\"dni-plaintext\"><pre>1</pre></div>", Text.Join(result3["data"]!["text/html"])); // as .NET Interactive shows numbers
         Assert.Equal(
             """[{"output_type":"stream","name":"stdout","text":["ab"]},{"output_type":"stream","name":"stderr","text":["warn\n"]},{"output_type":"stream","name":"stdout","text":["c\n"]}]""",
             Json(cells[4].Outputs));
@@ -75,7 +77,7 @@ public class RunnerTests
         var result = await Run("dotnet-interactive.ipynb");
         Assert.True(result.Succeeded, Json(result.Notebook.Cells[1].Outputs));
         var cells = result.Notebook.Cells;
-        Assert.Equal("Packages: TorchSharp-cpu 0.107.0: provided by the host's TorchSharp (cpu backend)", Text.Join(cells[1].Outputs[0]!["data"]!["text/plain"]));
+        Assert.Equal("Installed Packages\n  TorchSharp-cpu, 0.107.0 (the host carries TorchSharp 0.107.0 (cpu backend), and a process can load only one)", Text.Join(cells[1].Outputs[0]!["data"]!["text/plain"]));
         Assert.Equal("6", Text.Join(cells[2].Outputs[0]!["data"]!["text/plain"]));
         Assert.Equal("done", Text.Join(cells[3].Outputs[0]!["data"]!["text/plain"]));
         Assert.StartsWith("Wall time: ", Text.Join(cells[3].Outputs[1]!["text"]));
@@ -90,7 +92,7 @@ public class RunnerTests
         var result = await NotebookRunner.RunAsync(NotebookRunner.Prepare(notebook, options), options);
         var error = result.Notebook.Cells[2].Outputs.Single()!;
         Assert.Equal("LanguageError", (string?)error["ename"]);
-        Assert.Equal("cell 2 is fsharp; this engine runs C# cells only", (string?)error["evalue"]);
+        Assert.Equal("cell [2], line 1: 'fsharp' is a language this engine does not run; it runs csharp, html, javascript, markdown, mermaid, value cells", (string?)error["evalue"]);
     }
 
     [Fact]

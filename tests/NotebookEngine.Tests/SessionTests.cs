@@ -1,3 +1,4 @@
+using NotebookEngine.Display;
 using NotebookEngine.Scripting;
 
 namespace NotebookEngine.Tests;
@@ -20,6 +21,15 @@ public class SessionTests
         Assert.Equal(CellStatus.Ok, status);
         Assert.Equal("1180591620717411303466", output.Results.Single().PlainText); // 2^70 + 42
         Assert.Equal(2, session.ExecutionCount);
+    }
+
+    [Fact]
+    public async Task TheWholeFrameworkIsThereWithoutAReference()
+    {
+        var session = new ScriptSession();
+        var (status, output) = await Run(session, "System.Xml.Linq.XElement.Parse(\"<a>7</a>\").Value + new System.Net.Http.HttpClient().Timeout.TotalSeconds");
+        Assert.Equal(CellStatus.Ok, status);
+        Assert.Equal("7100", output.Results.Single().PlainText);
     }
 
     [Fact]
@@ -77,7 +87,10 @@ public class SessionTests
         var doubles = (await Run(session, "new Microsoft.Data.Analysis.DataFrame(new Microsoft.Data.Analysis.DoubleDataFrameColumn(\"x\", new[] { 1.0 / 3, 2.5 }))")).Output.Results.Single();
         Assert.Equal("       x\n0.333333\n     2.5\n2 rows × 1 columns", doubles.PlainText); // six significant digits, right-aligned
         Assert.Contains("<td>0.333333</td>", doubles.Html);
-        Assert.Null((await Run(session, "42")).Output.Results.Single().Html); // numbers stay plain
+        // Numbers as .NET Interactive shows them: plain text, and HTML in its dni-plaintext block.
+        var number = (await Run(session, "42")).Output.Results.Single();
+        Assert.Equal("42", number.PlainText);
+        Assert.StartsWith("<div class=\"dni-plaintext\"><pre>42</pre></div>", number.Html);
     }
 
     [Fact]
@@ -121,23 +134,65 @@ public class SessionTests
         Assert.Equal("5", next.Output.Results.Single().PlainText);
     }
 
+    /// <summary>Runs a cell and interrupts it once it has written "running" (so never while it compiles, however slow the machine).</summary>
+    static async Task<(CellStatus Status, RecordingOutput Output)> RunAndInterrupt(ScriptSession session, string code)
+    {
+        var output = new RecordingOutput();
+        using var interrupt = new CancellationTokenSource();
+        var status = await session.ExecuteAsync(code, new InterruptWhenRunning(output, interrupt), cancellation: interrupt.Token);
+        return (status, output);
+    }
+
+    sealed class InterruptWhenRunning(RecordingOutput inner, CancellationTokenSource interrupt) : ICellOutput
+    {
+        public void Stream(string name, string text)
+        {
+            inner.Stream(name, text);
+            if (text.Contains("running")) interrupt.CancelAfter(200);
+        }
+        public void Display(DisplayData data, string displayId) => inner.Display(data, displayId);
+        public void UpdateDisplay(DisplayData data, string displayId) => inner.UpdateDisplay(data, displayId);
+        public void Result(DisplayData data) => inner.Result(data);
+        public void Error(CellError error) => inner.Error(error);
+        public void ClearOutput(bool wait) => inner.ClearOutput(wait);
+    }
+
     [Fact]
     public async Task AnInterruptStopsACallbackLoopAndACellThatIgnoresItMakesTheSessionStuck()
     {
         var session = new ScriptSession(new SessionOptions { StopGrace = TimeSpan.FromSeconds(2) });
-        await Run(session, "var warm = 1;"); // a cell cannot stop while it compiles; the first compilation is the slow one
-        using var interrupt = new CancellationTokenSource(200);
-        var (status, output) = await Run(session, "void Step(int i) { Thread.Sleep(5); }\nvar k = 0;\nwhile (true) Step(k++);", cancel: interrupt.Token);
+        var (status, output) = await RunAndInterrupt(session, "void Step(int i) { Thread.Sleep(5); }\nvar k = 0;\nConsole.WriteLine(\"running\");\nwhile (true) Step(k++);");
         Assert.Equal(CellStatus.Interrupted, status);
         Assert.Equal("Interrupted", output.Errors.Single().Name);
 
-        // A single blocking call has no check to stop at: the session reports itself stuck.
-        using var second = new CancellationTokenSource(200);
-        var stuck = await Run(session, "Thread.Sleep(8000)", cancel: second.Token);
+        // A query of expression lambdas inside the BCL has no check to stop at and no wait to wake.
+        var stuck = await RunAndInterrupt(session, "Console.WriteLine(\"running\");\nEnumerable.Range(0, int.MaxValue).SelectMany(i => Enumerable.Range(0, int.MaxValue)).LongCount()");
         Assert.Equal(CellStatus.Interrupted, stuck.Status);
-        Assert.Contains("did not stop within", stuck.Output.Errors.Single().Value);
+        Assert.Equal("cell [2] was interrupted; it did not stop within 2 s, so this session can run no more cells (restart it)", stuck.Output.Errors.Single().Value);
         Assert.True(session.IsStuck);
         Assert.Equal("SessionStuck", (await Run(session, "1")).Output.Errors.Single().Name);
+    }
+
+    [Theory]
+    [InlineData("Thread.Sleep(60000);")]
+    [InlineData("await Task.Delay(60000);")]
+    [InlineData("Task.Delay(60000).Wait();")]
+    [InlineData("var value = Task.Run(async () => { await Task.Delay(60000); return 1; }).Result;")]
+    [InlineData("new SemaphoreSlim(0).Wait();")]
+    [InlineData("var gate = new object();\nlock (gate) Monitor.Wait(gate);")]
+    [InlineData("await Task.Run(() => Thread.Sleep(60000));")]
+    public async Task AnInterruptWakesABlockingWaitAndTheCellsStateIsKept(string wait)
+    {
+        // A grace of one second: a wait that is not woken makes the session stuck and fails the test.
+        var session = new ScriptSession(new SessionOptions { StopGrace = TimeSpan.FromSeconds(1) });
+        await Run(session, "var kept = 41;");
+        var (status, output) = await RunAndInterrupt(session, "Console.WriteLine(\"running\");\n" + wait + "\nkept = 0;");
+        Assert.Equal(CellStatus.Interrupted, status);
+        Assert.True(output.Errors.Count == 1, string.Join(" | ", output.Errors.Select(e => e.Name + ": " + e.Value)));
+        Assert.Equal("cell [2] was interrupted", output.Errors.Single().Value);
+        Assert.False(session.IsStuck);
+        Assert.Equal("41", (await Run(session, "kept")).Output.Results.Single().PlainText);
+        Assert.Equal("ok", (await Run(session, "Thread.Sleep(10); await Task.Delay(10); \"ok\"")).Output.Results.Single().PlainText); // no interrupt left pending
     }
 
     [Fact]

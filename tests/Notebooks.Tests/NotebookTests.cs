@@ -49,7 +49,7 @@ public class NotebookTests
 
         var declared = Parameters.Declared(source).Select(p => p.Name).ToHashSet();
         var options = new RunOptions { Parameters = Small.Where(p => declared.Contains(p.Key)).ToDictionary() };
-        var session = new ScriptSession(new SessionOptions { WorkingDirectory = Folder });
+        var session = new NotebookEngine.Polyglot.NotebookSession(new SessionOptions { WorkingDirectory = Folder });
         var result = await NotebookRunner.RunAsync(NotebookRunner.Prepare(source, options), options, session);
         var errors = result.Notebook.Cells.SelectMany(c => c.Outputs).Where(o => (string?)o!["output_type"] == "error").Select(o => o!.ToJsonString()).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
@@ -62,7 +62,7 @@ public class NotebookTests
         Check(name, await Summary(session));
     }
 
-    static async Task<Dictionary<string, double>> Summary(ScriptSession session)
+    static async Task<Dictionary<string, double>> Summary(NotebookEngine.Polyglot.NotebookSession session)
     {
         var output = new RecordingOutput();
         Assert.Equal(CellStatus.Ok, await session.ExecuteAsync("System.Text.Json.JsonSerializer.Serialize(summary)", output));
@@ -116,6 +116,17 @@ public class NotebookTests
                 Assert.InRange(summary["aurocFarBest"], 0.7, 1);
                 Assert.Equal(5, summary["savedSets"]);
                 Assert.True(summary["ratio8Center"] < summary["ratio8Softmax"], $"8-D: center loss {summary["ratio8Center"]} vs softmax {summary["ratio8Softmax"]}");
+                break;
+            case "08":
+                // Centres in no optimizer are named after max_idle_steps (10) steps; with one they move.
+                Assert.Equal((10, 1), (summary["forgottenSteps"], summary["forgottenCaught"]));
+                Assert.True(summary["centreShift"] > 0);
+                Assert.True(summary["unscaleGap"] < 1e-12);
+                // The large-λ SGD run is stopped by the loss's NaN check; the Trainer names where it stopped.
+                Assert.Equal(1, summary["nanCaught"]);
+                Assert.InRange(summary["divergedStep"], 1, 1000);
+                Assert.Equal(summary["divergedEpoch"] - 1, summary["historyRows"]);
+                Assert.Equal(1, summary["weightsFinite"]);
                 break;
         }
     }

@@ -33,6 +33,22 @@ public static class Processes
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>True once process <paramref name="pid"/> is gone (or a zombie), polling up to <paramref name="timeout"/>.</summary>
+    public static bool Ended(int pid, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            try
+            {
+                if (File.ReadLines($"/proc/{pid}/status").Any(l => l.StartsWith("State:") && l.Contains("zombie"))) return true;
+            }
+            catch (IOException) { return true; } // no such process
+            Thread.Sleep(100);
+        } while (clock.Elapsed < timeout);
+        return false;
+    }
+
     /// <summary>
     /// Registers the built csnb kernel under <paramref name="name"/> in the Jupyter data folder
     /// <paramref name="dataDir"/>; returns the environment in which Jupyter looks there.
@@ -56,6 +72,7 @@ public sealed class RecordingOutput : ICellOutput
     public void UpdateDisplay(DisplayData data, string displayId) { lock (Events) Events.Add(("update", data.PlainText, displayId, data)); }
     public void Result(DisplayData data) { lock (Events) Events.Add(("result", data.PlainText, null, data)); }
     public void Error(CellError error) { lock (Events) { Events.Add(("error", error.Name + ": " + error.Value, null, null)); Errors.Add(error); } }
+    public void ClearOutput(bool wait) { lock (Events) Events.Add(("clear", wait ? "wait" : "now", null, null)); }
 
     public List<CellError> Errors { get; } = [];
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Numerics;
 
 namespace CenterLossKit.Data;
 
@@ -13,7 +14,11 @@ public static class Idx
 
     /// <summary>Reads the whole file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not an unsigned-byte IDX file, or is truncated or too long; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not an unsigned-byte IDX file: bad gzip, wrong magic number or element type, no
+    /// dimensions, a dimension above 2³¹ − 1, or data shorter or longer than the dimensions promise.
+    /// The message names the file.
+    /// </exception>
     public static IdxArray Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"IDX file not found: {path}", path);
@@ -26,19 +31,23 @@ public static class Idx
         if (bytes[2] != UnsignedByte)
             throw new InvalidDataException($"{path}: element type 0x{bytes[2]:X2} is not unsigned byte (0x08)");
         int rank = bytes[3];
-        if (rank == 0 || bytes.Length < 4 + 4 * rank)
-            throw new InvalidDataException($"{path}: truncated header");
+        if (rank == 0) throw new InvalidDataException($"{path}: the header declares no dimensions");
+        if (bytes.Length < 4 + 4 * rank)
+            throw new InvalidDataException($"{path}: truncated header: {rank} dimensions need {4 + 4 * rank} bytes, the file holds {bytes.Length}");
         var dims = new int[rank];
-        long count = 1;
         for (int i = 0; i < rank; i++)
         {
-            dims[i] = checked((int)BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + 4 * i)));
-            count *= dims[i];
+            uint dim = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + 4 * i));
+            if (dim > int.MaxValue)
+                throw new InvalidDataException($"{path}: dimension {i} is {dim}, more than an IDX array can hold (at most {int.MaxValue})");
+            dims[i] = (int)dim;
         }
         long actual = bytes.Length - (4 + 4 * rank);
-        if (actual < count)
-            throw new InvalidDataException($"{path}: truncated: the header promises {count} bytes of data, the file holds {actual}");
-        if (actual > count)
+        // Exact, whatever the header says: 255 dimensions below 2³¹ can multiply past any fixed-size integer.
+        var count = dims.Aggregate(BigInteger.One, (product, dim) => product * dim);
+        if (count > actual)
+            throw new InvalidDataException($"{path}: truncated: the dimensions {string.Join(" × ", dims)} need {count} bytes of data, the file holds {actual}");
+        if (count < actual)
             throw new InvalidDataException($"{path}: {actual - count} bytes beyond the {count} the header promises");
         return new IdxArray(dims, bytes[(4 + 4 * rank)..]);
     }

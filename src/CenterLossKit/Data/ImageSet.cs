@@ -18,12 +18,18 @@ public sealed class ImageSet
     readonly byte[] _labels;
 
     /// <summary>Creates a set from raw pixels (count × rows × cols) and labels (count).</summary>
-    /// <exception cref="ArgumentException">Sizes disagree, or a label is not below <paramref name="classNames"/>.Length.</exception>
+    /// <exception cref="ArgumentException">
+    /// The image size is empty or larger than an array holds, the pixels are not exactly one image per
+    /// label, or a label is not below <paramref name="classNames"/>.Length.
+    /// </exception>
     public ImageSet(string name, byte[] pixels, byte[] labels, int rows, int cols, IReadOnlyList<string> classNames)
     {
         if (rows < 1 || cols < 1) throw new ArgumentException($"{name}: image size {rows}×{cols} is empty");
-        if (pixels.Length != (long)labels.Length * rows * cols)
-            throw new ArgumentException($"{name}: {labels.Length} labels but {pixels.Length / ((double)rows * cols)} images of {rows}×{cols}");
+        long size = (long)rows * cols; // at most 2⁶², so this cannot overflow; count × size could
+        if (size > Array.MaxLength)
+            throw new ArgumentException($"{name}: images of {rows}×{cols} have more pixels than an array holds ({Array.MaxLength})");
+        if (pixels.Length % size != 0 || pixels.Length / size != labels.Length)
+            throw new ArgumentException($"{name}: {labels.Length} labels but {pixels.Length} pixel bytes, which is not {labels.Length} images of {rows}×{cols}");
         int bad = Array.FindIndex(labels, l => l >= classNames.Count);
         if (bad >= 0) throw new ArgumentException($"{name}: label {labels[bad]} at position {bad} is outside [0, {classNames.Count})");
         (Name, _pixels, _labels, Rows, Cols, ClassNames) = (name, pixels, labels, rows, cols, classNames);
@@ -44,10 +50,21 @@ public sealed class ImageSet
     /// <summary>The IDX files the images were read from and where each one is in them; null for a set built in memory.</summary>
     public ImageSource? Source { get; private init; }
     /// <summary>The grey levels of image <paramref name="index"/>, row by row.</summary>
-    public ReadOnlySpan<byte> Pixels(int index) => _pixels.AsSpan(checked(index * Rows * Cols), Rows * Cols);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in [0, <see cref="Count"/>).</exception>
+    public ReadOnlySpan<byte> Pixels(int index)
+    {
+        if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"{Name} holds {Count} images");
+        int size = Rows * Cols; // checked in the constructor: the pixels of one image fit an array
+        return _pixels.AsSpan(index * size, size);
+    }
 
     /// <summary>Reads an IDX image file and its label file.</summary>
-    /// <exception cref="InvalidDataException">Either file is malformed or they disagree; the message names the file.</exception>
+    /// <exception cref="FileNotFoundException">Either file does not exist.</exception>
+    /// <exception cref="InvalidDataException">
+    /// Either file is malformed (see <see cref="Idx.Read"/>), the images are not (count, rows, cols) or
+    /// the labels not (count), the counts differ, an image is empty or too large, or a label is not
+    /// below <paramref name="classNames"/>.Count; the message names the file.
+    /// </exception>
     public static ImageSet Load(string imagesPath, string labelsPath, IReadOnlyList<string> classNames)
     {
         var images = Idx.Read(imagesPath);
@@ -58,9 +75,12 @@ public sealed class ImageSet
             throw new InvalidDataException($"{labelsPath}: expected 1 dimension (count), found {labels.Dimensions.Length}");
         if (images.Dimensions[0] != labels.Dimensions[0])
             throw new InvalidDataException($"{imagesPath} holds {images.Dimensions[0]} images but {labelsPath} holds {labels.Dimensions[0]} labels");
+        var (rows, cols) = (images.Dimensions[1], images.Dimensions[2]);
+        if (rows < 1 || cols < 1 || (long)rows * cols > Array.MaxLength)
+            throw new InvalidDataException($"{imagesPath}: image size {rows}×{cols} is not between 1×1 and {Array.MaxLength} pixels");
         try
         {
-            return new ImageSet(Path.GetFileName(imagesPath), images.Data, labels.Data, images.Dimensions[1], images.Dimensions[2], classNames)
+            return new ImageSet(Path.GetFileName(imagesPath), images.Data, labels.Data, rows, cols, classNames)
             {
                 Source = new ImageSource(Path.GetFullPath(imagesPath), Path.GetFullPath(labelsPath), [.. Enumerable.Range(0, labels.Data.Length)]),
             };

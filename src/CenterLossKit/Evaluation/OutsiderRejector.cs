@@ -34,6 +34,7 @@ public sealed class OutsiderRejector : IDisposable
     {
         if (!(acceptRate is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(acceptRate), acceptRate, "must lie in (0, 1]");
         Check.FeaturesAndLabels(trainFeatures, trainLabels, centers, nameof(trainFeatures));
+        if (!Check.Finite(centers)) throw new ArgumentException("centers contain NaN or infinity: no threshold can be fitted", nameof(centers));
         using var scope = NewDisposeScope();
         var labels = trainLabels.to(ScalarType.Int64);
         var distances = SquaredEuclidean.Paired(trainFeatures, centers.index_select(0, labels)).sqrt();

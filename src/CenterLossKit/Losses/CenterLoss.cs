@@ -18,7 +18,7 @@ public sealed class CenterLoss(nn.Reduction reduction = nn.Reduction.Mean)
     public nn.Reduction reduction { get; } = reduction;
 
     /// <summary>The loss of <paramref name="features"/> (B, D) against <paramref name="centers"/> (C, D) for <paramref name="labels"/> (B).</summary>
-    /// <exception cref="ArgumentException">Bad shapes, dtypes, devices, labels or non-finite features.</exception>
+    /// <exception cref="ArgumentException">Bad shapes (centres not (C, D) included), dtypes, devices, labels or non-finite features.</exception>
     public override Tensor forward(Tensor features, Tensor labels, Tensor centers)
     {
         Check.FeaturesAndLabels(features, labels, centers);

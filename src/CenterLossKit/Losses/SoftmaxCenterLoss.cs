@@ -21,10 +21,13 @@ public sealed class SoftmaxCenterLoss(double lambda) : nn.Module<Tensor, Tensor,
         : throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "lambda must be a finite number ≥ 0");
 
     /// <summary>The objective for <paramref name="logits"/> (B, C), <paramref name="features"/> (B, D), <paramref name="labels"/> (B) and <paramref name="centers"/> (C, D).</summary>
+    /// <exception cref="ArgumentException">
+    /// Bad shapes, dtypes or devices; a label outside the logits' classes or the centres; NaN or
+    /// infinite logits or features. Checked before libtorch sees the batch.
+    /// </exception>
     public override LossParts forward(Tensor logits, Tensor features, Tensor labels, Tensor centers)
     {
-        if (logits.dim() != 2 || logits.shape[0] != labels.shape[0])
-            throw new ArgumentException($"logits must have shape (B, C) with B = {labels.shape[0]}, got {Check.Shape(logits)}", nameof(logits));
+        Check.LogitsAndLabels(logits, labels);
         var center = _center.forward(features, labels, centers);
         var softmax = nn.functional.cross_entropy(logits, labels.to(ScalarType.Int64));
         return new LossParts(softmax + lambda * center, softmax, center);

@@ -27,7 +27,7 @@ public enum CenterUpdate
 /// moves the centres toward the batch's features and returns them; in eval mode, and through
 /// <see cref="predict"/>, it returns them unchanged. The centres are saved with the module's state.
 /// </summary>
-public sealed class Center : nn.Module<Tensor, Tensor, Tensor>
+public sealed class Center : CenterBase
 {
     [ComponentName(Name = "centers")]
     readonly Tensor _centers;
@@ -37,7 +37,7 @@ public sealed class Center : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="feat_dim">Feature dimension D.</param>
     /// <param name="alpha">Update rate α in [0, 1]. Default 0.9 (the tutorial's moving average).</param>
     /// <param name="update">The update rule. Default <see cref="CenterUpdate.MovingAverage"/>.</param>
-    /// <param name="initial">Initial centres (C, D); copied. Default: Glorot-uniform, as the tutorial.</param>
+    /// <param name="initial">Initial centres (C, D), finite; copied. Default: Glorot-uniform, as the tutorial.</param>
     /// <param name="device">Device of the centres. Default: CPU.</param>
     /// <param name="dtype">Floating dtype of the centres. Default: float32.</param>
     public Center(long num_classes, long feat_dim, double alpha = 0.9, CenterUpdate update = CenterUpdate.MovingAverage,
@@ -63,6 +63,7 @@ public sealed class Center : nn.Module<Tensor, Tensor, Tensor>
             if (initial.dim() != 2 || initial.shape[0] != num_classes || initial.shape[1] != feat_dim)
                 throw new ArgumentException(
                     $"initial centres must have shape ({num_classes}, {feat_dim}), got {Check.Shape(initial)}", nameof(initial));
+            if (!Check.Finite(initial)) throw new ArgumentException("initial centres contain NaN or infinity", nameof(initial));
             _centers = initial.detach().to(dtype, device ?? initial.device, copy: true);
         }
         _centers.DetachFromDisposeScope();
@@ -99,7 +100,7 @@ public sealed class Center : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>The tutorial's inference path: the stored centres, never updated.</summary>
-    public Tensor predict() => _centers;
+    public override Tensor predict() => _centers;
 
     void Step(Tensor features, Tensor labels)
     {

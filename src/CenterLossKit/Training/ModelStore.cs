@@ -9,7 +9,7 @@ namespace CenterLossKit.Training;
 /// <summary>
 /// Trains a model once per settings and keeps the checkpoint, so notebooks of a series share what
 /// an earlier one trained. The file name carries a hash of everything that shapes the result:
-/// the settings, the network and its sizes, and the data.
+/// the settings, the network and its sizes, the data, and the checkpoint format.
 /// </summary>
 public static class ModelStore
 {
@@ -38,7 +38,7 @@ public static class ModelStore
     public static string PathOf(string folder, string name, Trainer trainer, ImageSet train, ImageSet? test)
     {
         var identity = $"{trainer.Options} {trainer.Model.GetType().Name} {trainer.Model.feat_dim} {trainer.Model.num_classes} " +
-                       $"{train.Name}:{train.Count} {test?.Name}:{test?.Count}";
+                       $"{train.Name}:{train.Count} {test?.Name}:{test?.Count} {Checkpoint.Magic}";
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..12];
         return Path.Combine(folder, $"{name}-{hash}.ckpt");
     }

@@ -52,9 +52,9 @@ public sealed class Trainer : IDisposable
     /// <summary>The network.</summary>
     public FeatureNet Model { get; }
     /// <summary>The centre module: <see cref="Center"/> or <see cref="LearnableCenter"/>.</summary>
-    public nn.Module<Tensor, Tensor, Tensor> Centers { get; }
+    public CenterBase Centers { get; }
     /// <summary>The current centres (C, D).</summary>
-    public Tensor CenterValues => Centers is Center c ? c.predict() : ((LearnableCenter)Centers).predict();
+    public Tensor CenterValues => Centers.predict();
     /// <summary>The epochs trained so far.</summary>
     public IReadOnlyList<EpochRecord> Records => _history;
     /// <summary>Feature snapshots, one per epoch when <see cref="TrainOptions.SnapshotSamples"/> &gt; 0.</summary>
@@ -66,8 +66,12 @@ public sealed class Trainer : IDisposable
     public DataFrame History => HistoryFrame.From(_history);
 
     /// <summary>Trains for <see cref="TrainOptions.Epochs"/> more epochs on <paramref name="train"/>, testing on <paramref name="test"/> after each.</summary>
+    /// <exception cref="ArgumentException">A set is empty, or its images are not 28×28 or its labels not below the network's classes.</exception>
+    /// <exception cref="TrainingDivergedException">A loss, network output or gradient was NaN or infinite; the epoch and step are named.</exception>
     public void Fit(ImageSet train, ImageSet? test = null)
     {
+        if (train.Count == 0) throw new ArgumentException($"the training set {train.Name} is empty", nameof(train));
+        if (test is { Count: 0 }) throw new ArgumentException($"the test set {test.Name} is empty; pass null to train without one", nameof(test));
         var (x, y) = train.ToTensors(Device);
         var testTensors = test?.ToTensors(Device);
         try { Fit(x, y, testTensors?.Images, testTensors?.Labels); }
@@ -78,9 +82,20 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    /// <summary>Trains on tensors already on the device: images (N, 1, 28, 28), labels (N).</summary>
+    /// <summary>
+    /// Trains on tensors already on the device: images (N, 1, 28, 28), labels (N), and optionally a
+    /// test set the same way. If a step's loss, network output or gradient is NaN or infinite, training
+    /// stops before that step is applied, with a <see cref="TrainingDivergedException"/>; the epochs
+    /// finished before it keep their rows in <see cref="Records"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A set is empty, images and labels disagree in number, or only half a test set is given.</exception>
+    /// <exception cref="TrainingDivergedException">A loss, network output or gradient was NaN or infinite; the epoch and step are named.</exception>
     public void Fit(Tensor images, Tensor labels, Tensor? testImages = null, Tensor? testLabels = null)
     {
+        CheckSet(images, labels, "training");
+        if ((testImages is null) != (testLabels is null))
+            throw new ArgumentException("give both testImages and testLabels, or neither", testImages is null ? nameof(testImages) : nameof(testLabels));
+        if (testImages is not null) CheckSet(testImages, testLabels!, "test");
         int steps = (int)((labels.shape[0] + Options.BatchSize - 1) / Options.BatchSize);
         for (int e = 0; e < Options.Epochs; e++)
         {
@@ -97,7 +112,7 @@ public sealed class Trainer : IDisposable
             foreach (var (batchImages, batchLabels) in Batches.Of(images, labels, Options.BatchSize, Options.Seed * 1000 + epoch))
             {
                 using var stepScope = NewDisposeScope();
-                Step(Augment(batchImages, epoch, step), batchLabels, sums);
+                Step(Augment(batchImages, epoch, step), batchLabels, sums, (epoch, step + 1, steps));
                 step++;
                 Progress?.Invoke(new TrainProgress(epoch, Options.Epochs, step, steps, null));
             }
@@ -118,21 +133,38 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    void Step(Tensor x, Tensor y, Tensor sums)
+    static void CheckSet(Tensor images, Tensor labels, string which)
+    {
+        if (labels.dim() != 1 || labels.shape[0] == 0)
+            throw new ArgumentException($"the {which} labels must have shape (N) with N ≥ 1, got {Check.Shape(labels)}", nameof(labels));
+        if (images.dim() == 0 || images.shape[0] != labels.shape[0])
+            throw new ArgumentException($"the {which} set has {Check.Shape(images)} images but {labels.shape[0]} labels", nameof(images));
+    }
+
+    // One step, applied only if the outputs, the loss and every gradient are finite: a diverging run
+    // stops at the first bad step with the network and centres as the last good step left them.
+    void Step(Tensor x, Tensor y, Tensor sums, (int Epoch, int Step, int Steps) at)
     {
         var (features, logits) = Model.call(x);
+        if (!isfinite(features).all().logical_and(isfinite(logits).all()).item<bool>())
+            throw Diverged(at, "the network's features or logits are NaN or infinite");
         // The loss sees the centres as they were before this batch; the buffer moves afterwards.
         var parts = _objective.forward(logits, features, y, CenterValues);
         _optimizer.zero_grad();
         _centerOptimizer?.zero_grad();
         parts.Total.backward();
+        // Sums carry NaN and infinity through: one read covers the loss and every gradient.
+        var gradientSums = Model.parameters().Concat(Centers.parameters()).Where(p => p.grad is not null).Select(p => p.grad!.sum());
+        if (!stack([parts.Total.detach(), .. gradientSums]).sum().isfinite().item<bool>())
+            throw Diverged(at, FormattableString.Invariant(
+                $"the loss is {parts.Total.item<float>()} (softmax {parts.Softmax.item<float>()}, center {parts.Center.item<float>()}) or a gradient is not finite"));
         _optimizer.step();
         if (Centers is LearnableCenter learnable)
         {
             // The centres learn from the center loss itself, not from λ times it.
             if (Options.Lambda > 0)
             {
-                using (no_grad()) learnable.centers.grad!.div_(Options.Lambda);
+                learnable.unscale_(Options.Lambda);
                 _centerOptimizer!.step();
             }
         }
@@ -140,9 +172,13 @@ public sealed class Trainer : IDisposable
 
         using var _ = no_grad();
         long b = y.shape[0];
-        sums.add_(stack([parts.Softmax.detach() * b, parts.Center.detach() * b, parts.Total.detach() * b,
-            logits.argmax(1).eq(y).sum()]).to(ScalarType.Float64));
+        // Summed in float64: a loss near float32's limit times the batch size would overflow to infinity.
+        var losses = stack([parts.Softmax.detach(), parts.Center.detach(), parts.Total.detach()]).to(ScalarType.Float64).mul_(b);
+        sums.add_(cat([losses, logits.argmax(1).eq(y).sum().to(ScalarType.Float64).unsqueeze(0)]));
     }
+
+    TrainingDivergedException Diverged((int Epoch, int Step, int Steps) at, string problem) => new(at.Epoch, at.Step, at.Steps, problem,
+        FormattableString.Invariant($"Lower the learning rate ({Options.LearningRate}) or λ ({Options.Lambda})."));
 
     // Random translation of each image by up to MaxShift pixels, on the device, seeded per step.
     Tensor Augment(Tensor x, int epoch, int step)
@@ -183,13 +219,23 @@ public sealed class Trainer : IDisposable
                 HostArrays.Floats(CenterValues)));
     }
 
-    /// <summary>Writes the network, centres, optimizer states and history to <paramref name="path"/> atomically.</summary>
+    /// <summary>
+    /// Writes the network, centres, optimizer states and history to <paramref name="path"/>, with a
+    /// SHA-256 checksum, atomically (a temp file <c>path.&lt;pid&gt;.tmp</c>, then a rename); temp files
+    /// left there by a writer that died are removed first.
+    /// </summary>
     public void Save(string path) => Checkpoint.Save(this, path);
 
     /// <summary>
     /// Restores a checkpoint written by <see cref="Save"/> for the same network, centres and settings.
     /// On any problem it throws and leaves this trainer exactly as it was.
     /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a checkpoint of this format, its checksum does not match (changed or truncated),
+    /// it was saved for another network, centre mode or size, or it holds NaN or infinite weights; the
+    /// message names the file.
+    /// </exception>
     public void Load(string path, Func<FeatureNet> createModel) => Checkpoint.Load(this, path, createModel);
 
     internal OptimizerHelper Optimizer => _optimizer;

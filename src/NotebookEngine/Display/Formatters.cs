@@ -19,27 +19,37 @@ public static class Formatters
     {
         Formatter.Register<GenericChart>(chart => GenericChart.toChartHTML(chart), "text/html");
         Formatter.Register<GenericChart>(_ => "Plotly.NET chart", "text/plain");
-        Formatter.SetPreferredMimeTypesFor(typeof(GenericChart), "text/html");
+        // The figure itself, for front ends that draw Plotly natively (JupyterLab, VS Code); the HTML stays for the others.
+        Formatter.Register<GenericChart>(chart => GenericChart.toFigureJson(chart), PlotlyMimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(GenericChart), "text/html", PlotlyMimeType);
         Formatter.Register<DataFrame>(DataFrameHtml, "text/html");
         Formatter.Register<DataFrame>(DataFramePlain, "text/plain");
         Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), "text/html");
+        // As .NET Interactive's notebook front ends set it, so display(text, mimeTypes…) formats the same.
+        Formatter.SetPreferredMimeTypesFor(typeof(string), PlainTextFormatter.MimeType);
         return true;
     });
 
-    /// <summary>text/plain always; text/html when the value's preferred format is HTML.</summary>
+    /// <summary>The MIME type of a Plotly figure's JSON, which JupyterLab and VS Code render with their own Plotly.</summary>
+    public const string PlotlyMimeType = "application/vnd.plotly.v1+json";
+
+    /// <summary>
+    /// text/plain always, and every MIME type the value prefers, as the Formatting package gives them
+    /// to .NET Interactive (numbers as <c>dni-plaintext</c> HTML, objects as tables, strings as text
+    /// only, a chart as HTML and its Plotly figure, …).
+    /// </summary>
     public static DisplayData Format(object? value)
     {
         _ = Registered.Value;
         if (value is null) return DisplayData.Plain("<null>");
         var data = new Dictionary<string, string> { ["text/plain"] = value.ToDisplayString("text/plain") };
-        if (!IsScalar(value.GetType()) && Formatter.GetPreferredMimeTypesFor(value.GetType()).Contains("text/html"))
-            data["text/html"] = value.ToDisplayString("text/html");
+        foreach (var mimeType in Formatter.GetPreferredMimeTypesFor(value.GetType()))
+            data[mimeType] = value.ToDisplayString(mimeType);
         return new DisplayData(data);
     }
 
-    /// <summary>Numbers, text, dates and enums read best as plain text, as in Jupyter.</summary>
-    static bool IsScalar(Type type) =>
-        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(DateTime) || type == typeof(TimeSpan);
+    /// <summary>Makes the engine's formatters known; the Formatting package's own display calls need them too.</summary>
+    public static void Register() => _ = Registered.Value;
 
     /// <summary>True for values whose HTML needs plotly.js in the page.</summary>
     public static bool NeedsPlotly(object? value) => value is GenericChart;

@@ -38,6 +38,55 @@ public sealed class Cell(JsonObject node)
         set => Node["execution_count"] = value;
     }
 
+    static readonly string[] CellTypes = ["code", "markdown", "raw"];
+    static readonly string[] OutputTypes = ["stream", "display_data", "execute_result", "error"];
+
+    /// <summary>
+    /// Checks the type of each field of cell <paramref name="index"/> that the engine reads; throws a
+    /// <see cref="NotebookFormatException"/> naming the cell, the field and what was expected.
+    /// </summary>
+    internal static void Validate(JsonObject node, int index)
+    {
+        var where = new Where($"cell {index}: ");
+        JsonChecks.OneOf(node, "cell_type", where, CellTypes);
+        JsonChecks.String(node, "id", where);
+        JsonChecks.Text(node, "source", where);
+        JsonChecks.Object(node, "attachments", where);
+        JsonChecks.Integer(node, "execution_count", where, "an integer ≥ 0 or null", nullable: true);
+        if (JsonChecks.Object(node, "metadata", where) is { } metadata)
+        {
+            var inside = where.In("metadata");
+            JsonChecks.StringList(metadata, "tags", inside);
+            if (JsonChecks.Object(metadata, "polyglot_notebook", inside) is { } polyglot)
+                JsonChecks.String(polyglot, "kernelName", inside.In("polyglot_notebook"));
+            if (JsonChecks.Object(metadata, "dotnet_interactive", inside) is { } interactive)
+                JsonChecks.String(interactive, "language", inside.In("dotnet_interactive"));
+        }
+        if (!node.TryGetPropertyValue("outputs", out var outputs)) return;
+        if (outputs is not JsonArray list) throw new NotebookFormatException($"{where.Name("outputs")} must be a list of output objects, got {JsonChecks.Kind(outputs)}");
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] is not JsonObject output) throw new NotebookFormatException($"cell {index}: output {i} must be an object, got {JsonChecks.Kind(list[i])}");
+            ValidateOutput(output, new Where($"cell {index}: output {i}: "));
+        }
+    }
+
+    static void ValidateOutput(JsonObject output, Where where)
+    {
+        JsonChecks.OneOf(output, "output_type", where, OutputTypes);
+        JsonChecks.String(output, "name", where);
+        JsonChecks.Text(output, "text", where);
+        JsonChecks.String(output, "ename", where);
+        JsonChecks.String(output, "evalue", where);
+        JsonChecks.StringList(output, "traceback", where, nullItems: true);
+        JsonChecks.Integer(output, "execution_count", where, "an integer ≥ 0 or null", nullable: true);
+        JsonChecks.Object(output, "metadata", where);
+        // A MIME bundle: text for every type but JSON ones, which hold any JSON value.
+        if (JsonChecks.Object(output, "data", where) is { } data)
+            foreach (var (mime, _) in data)
+                if (!mime.EndsWith("json", StringComparison.Ordinal)) JsonChecks.Text(data, mime, where.In("data"));
+    }
+
     /// <summary>A new code cell.</summary>
     public static Cell Code(string source, params string[] tags)
     {
@@ -50,6 +99,25 @@ public sealed class Cell(JsonObject node)
         }) { Source = source };
         if (tags.Length > 0) cell.Metadata["tags"] = new JsonArray(tags.Select(t => (JsonNode)t!).ToArray());
         return cell;
+    }
+
+    /// <summary>A new markdown cell.</summary>
+    public static Cell Markdown(string source) =>
+        new(new JsonObject { ["cell_type"] = "markdown", ["metadata"] = new JsonObject() }) { Source = source };
+
+    /// <summary>
+    /// The .NET Interactive kernel the cell names in its metadata (newer <c>polyglot_notebook.kernelName</c>,
+    /// else older <c>dotnet_interactive.language</c>), or null.
+    /// </summary>
+    public string? KernelName =>
+        Metadata["polyglot_notebook"]?["kernelName"]?.GetValue<string>() ?? Metadata["dotnet_interactive"]?["language"]?.GetValue<string>();
+
+    /// <summary>Names <paramref name="kernel"/> in the cell's metadata, both ways .NET Interactive writes it; returns the cell.</summary>
+    public Cell InKernel(string kernel)
+    {
+        Metadata["dotnet_interactive"] = new JsonObject { ["language"] = kernel };
+        Metadata["polyglot_notebook"] = new JsonObject { ["kernelName"] = kernel };
+        return this;
     }
 
     /// <summary>Clears outputs and the execution count, as before a fresh run.</summary>

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Markdig;
 using NotebookEngine.Documents;
 
@@ -12,7 +11,7 @@ namespace NotebookEngine.Running;
 /// prompt, and outputs as the richest type each has. Charts carry their own plotly.js output, so
 /// the page needs no network.
 /// </summary>
-public static partial class HtmlPage
+public static class HtmlPage
 {
     static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
 
@@ -62,7 +61,7 @@ public static partial class HtmlPage
             case "error":
                 var lines = ((JsonArray?)output["traceback"] ?? []).Select(l => (string?)l ?? "").ToList();
                 var body = lines.Count > 0 ? string.Join('\n', lines) : $"{output["ename"]}: {output["evalue"]}";
-                return $"<pre class=\"error\">{Encode(Ansi().Replace(body, ""))}</pre>";
+                return $"<pre class=\"error\">{Encode(Reports.Ansi.Strip(body))}</pre>";
             default:
                 if (output["data"] is not JsonObject data) return "";
                 if (data["text/html"] is { } htmlText) return $"<div class=\"output\">{Text.Join(htmlText)}</div>";
@@ -73,7 +72,4 @@ public static partial class HtmlPage
     }
 
     static string Encode(string text) => WebUtility.HtmlEncode(text);
-
-    [GeneratedRegex(@"\x1b\[[0-9;]*m")]
-    private static partial Regex Ansi();
 }

@@ -46,27 +46,66 @@ public static class Parameters
     /// injected cell is removed, even when there are no values) and records them in the notebook metadata. Nothing changes if a
     /// name is undeclared or a value does not fit its type.
     /// </summary>
-    public static void Inject(Notebook notebook, IReadOnlyDictionary<string, string> values)
+    /// <remarks>
+    /// A <paramref name="raw"/> value (papermill's <c>-r</c>) is taken as a string, never parsed, and wins
+    /// over a value of the same name in <paramref name="values"/>; it fits only a string parameter.
+    /// </remarks>
+    public static void Inject(Notebook notebook, IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string>? raw = null)
     {
         var declared = Declared(notebook).ToDictionary(p => p.Name);
+        var inputs = Inputs(notebook);
         var source = new StringBuilder("// Parameters (injected)\n");
-        foreach (var (name, text) in values)
+        var all = Merge(values, raw);
+        var injectedAny = false;
+        foreach (var (name, text) in all)
         {
+            if (!declared.ContainsKey(name) && inputs.Contains(name)) continue; // answers an @input: token as the cell runs
+            injectedAny = true;
             if (!declared.TryGetValue(name, out var parameter))
                 throw new ParameterException(declared.Count == 0
                     ? $"parameter '{name}': the notebook has no cell tagged '{Tag}' with literal defaults"
                     : $"parameter '{name}' is not declared; the '{Tag}' cell declares: {string.Join(", ", declared.Keys)}");
-            source.Append($"var {name} = {Literal(parameter, text)};\n");
+            var isRaw = raw?.ContainsKey(name) == true;
+            if (isRaw && parameter.Type != "string")
+                throw new ParameterException($"parameter '{name}' is {parameter.Type}, like its default {parameter.Default}; a raw value is a string and fits only a string parameter");
+            source.Append($"var {name} = {(isRaw ? SymbolDisplay.FormatLiteral(text, quote: true) : Literal(parameter, text))};\n");
         }
         // A re-run replaces the earlier injected cell instead of stacking another.
         var injected = notebook.Cells.Select((c, i) => (c, i)).Where(x => x.c.Tags.Contains(InjectedTag)).Select(x => x.i).ToList();
         foreach (var index in Enumerable.Reverse(injected)) notebook.RemoveCell(index);
-        if (values.Count == 0) return;
+        if (!injectedAny) return;
         var at = notebook.Cells.Select((c, i) => (c, i)).First(x => x.c.IsCode && x.c.Tags.Contains(Tag)).i;
         notebook.InsertCell(at + 1, Cell.Code(source.ToString().TrimEnd('\n'), InjectedTag));
         var record = new JsonObject();
-        foreach (var (name, text) in values) record[name] = text;
+        foreach (var (name, text) in all) record[name] = text;
         notebook.Metadata["parameters"] = record;
+    }
+
+    /// <summary>All values by name, a raw one winning over a typed one, as papermill orders its sources.</summary>
+    public static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string>? raw)
+    {
+        var all = values.ToDictionary();
+        foreach (var (name, text) in raw ?? new Dictionary<string, string>()) all[name] = text;
+        return all;
+    }
+
+    /// <summary>
+    /// The names of values the notebook asks for as input: <c>#!set --name x --value @input:…</c> (or
+    /// <c>@password:</c>). A headless run answers them from its parameters.
+    /// </summary>
+    public static IReadOnlySet<string> Inputs(Notebook notebook)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in notebook.Cells.Where(c => c.IsCode).SelectMany(c => c.Source.Split('\n')).Where(Polyglot.MagicLine.Is))
+        {
+            Polyglot.MagicLine magic;
+            try { magic = Polyglot.MagicLine.Parse(0, line); }
+            catch (FormatException) { continue; } // the cell reports it when it runs
+            if (magic is { Name: "set" } && magic.Option("name") is { } name && magic.Option("value") is { } value
+                && (value.StartsWith("@input:", StringComparison.Ordinal) || value.StartsWith("@password:", StringComparison.Ordinal)))
+                names.Add(name);
+        }
+        return names;
     }
 
     static string? TypeOf(TypeSyntax type, ExpressionSyntax value)

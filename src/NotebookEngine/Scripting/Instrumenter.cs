@@ -6,12 +6,14 @@ namespace NotebookEngine.Scripting;
 
 /// <summary>
 /// Rewrites a cell so it checks for cancellation at the top of each loop body and each
-/// block body. The check is inserted on the line where the body starts, so line numbers (and the
-/// line numbers of runtime errors) stay the cell's own.
+/// block body, and so each awaited task ends early when the cell is cancelled (see
+/// <see cref="CellControl"/>). Nothing is inserted across lines, so line numbers (and the line
+/// numbers of runtime errors) stay the cell's own.
 /// </summary>
 public sealed class Instrumenter : CSharpSyntaxRewriter
 {
     static readonly StatementSyntax CheckCall = SyntaxFactory.ParseStatement("global::NotebookEngine.Scripting.CellControl.Check(); ");
+    static readonly ExpressionSyntax CancellableCall = SyntaxFactory.ParseExpression("global::NotebookEngine.Scripting.CellControl.Cancellable");
 
     /// <summary>The cell's code with cancellation checks, or the code itself if it has nothing to instrument.</summary>
     public static string Instrument(string code, CSharpParseOptions options)
@@ -30,6 +32,16 @@ public sealed class Instrumenter : CSharpSyntaxRewriter
         CommonForEachStatementSyntax loop => loop.WithStatement(WithCheck(loop.Statement)),
         var other => other,
     };
+
+    /// <inheritdoc/>
+    public override SyntaxNode? VisitAwaitExpression(AwaitExpressionSyntax node)
+    {
+        var visited = (AwaitExpressionSyntax)base.VisitAwaitExpression(node)!;
+        var operand = visited.Expression;
+        var wrapped = SyntaxFactory.InvocationExpression(CancellableCall,
+            SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(operand.WithoutTrivia()))));
+        return visited.WithExpression(wrapped.WithTriviaFrom(operand));
+    }
 
     /// <inheritdoc/>
     public override SyntaxNode? VisitBlock(BlockSyntax node)

@@ -3,30 +3,27 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NotebookEngine.Cells;
-using NotebookEngine.Display;
-using NotebookEngine.Scripting;
 
-namespace NotebookKernel;
+namespace NotebookEngine.Scripting;
 
 /// <summary>
-/// The kernel's interpreter: the engine's <see cref="ScriptSession"/> plus what only a live front
-/// end asks for (completion, inspection, is-complete). It knows nothing of sockets or messages.
-/// Offsets here are UTF-16 indices; the protocol layer converts from code points.
+/// What a live front end asks of a session besides running cells: completion, inspection and
+/// whether a cell is complete. Offsets are UTF-16 indices; the Jupyter kernel converts from code points.
 /// </summary>
-public sealed class CSharpInterpreter(ScriptSession session)
+public sealed class CodeAssist(ScriptSession session)
 {
     static readonly CSharpParseOptions ScriptParse = new(LanguageVersion.Latest, kind: SourceCodeKind.Script);
 
-    /// <summary>Execution count of the last cell.</summary>
-    public int ExecutionCount => session.ExecutionCount;
-
-    /// <summary>Runs a cell; see <see cref="ScriptSession.ExecuteAsync"/>.</summary>
-    public Task<CellStatus> ExecuteAsync(string code, ICellOutput output, CancellationToken cancellation) =>
-        session.ExecuteAsync(code, output, timeout: null, cancellation);
-
-    /// <summary>"complete" or "incomplete" (an open brace, string or statement).</summary>
-    public static string IsComplete(string code) =>
-        SyntaxFactory.IsCompleteSubmission(CSharpSyntaxTree.ParseText(Blank(code), ScriptParse)) ? "complete" : "incomplete";
+    /// <summary>
+    /// "complete", "incomplete" (an open brace, string or statement: more lines can finish it) or
+    /// "invalid" (complete yet wrong in a way no further line can mend, such as a stray brace).
+    /// </summary>
+    public static string IsComplete(string code)
+    {
+        var tree = CSharpSyntaxTree.ParseText(Blank(code), ScriptParse);
+        if (!SyntaxFactory.IsCompleteSubmission(tree)) return "incomplete";
+        return tree.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error) ? "invalid" : "complete";
+    }
 
     /// <summary>Names that can complete the identifier ending at <paramref name="cursor"/>: members after a dot, otherwise everything in scope (session variables included).</summary>
     public (IReadOnlyList<string> Matches, int Start) Complete(string code, int cursor)
@@ -52,22 +49,36 @@ public sealed class CSharpInterpreter(ScriptSession session)
         return (matches, start);
     }
 
-    /// <summary>A one-line description of the symbol at <paramref name="cursor"/>, or null.</summary>
-    public string? Inspect(string code, int cursor)
+    /// <summary>
+    /// What the name at <paramref name="cursor"/> is (or the call the cursor is in): every overload
+    /// of a method, a type, namespace, property, field or variable, with its documentation; null if
+    /// there is nothing there.
+    /// </summary>
+    public Inspection? Inspect(string code, int cursor, int detail = 0)
     {
         var (tree, model) = Analyze(code);
-        var token = tree.GetRoot().FindToken(Math.Max(0, Math.Min(cursor, code.Length) - 1));
-        if (!token.IsKind(SyntaxKind.IdentifierToken)) token = tree.GetRoot().FindToken(Math.Min(cursor, Math.Max(0, code.Length - 1)));
-        if (token.Parent is not { } node) return null;
-        var symbol = model.GetSymbolInfo(node).Symbol ?? model.GetDeclaredSymbol(node);
-        if (symbol is null) return null;
-        var type = symbol switch
-        {
-            ILocalSymbol l => l.Type, IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, IParameterSymbol p => p.Type, _ => null,
-        };
-        var shown = symbol.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
-        return type is null ? $"{symbol.Kind}: {shown}" : $"{symbol.Kind}: {type.ToDisplayString()} {symbol.Name}";
+        var symbols = SymbolsAt(tree.GetRoot(), model, Math.Clamp(cursor, 0, code.Length));
+        return symbols.Count == 0 ? null : Documentation.Describe(symbols, detail);
     }
+
+    static IReadOnlyList<ISymbol> SymbolsAt(SyntaxNode root, SemanticModel model, int cursor)
+    {
+        // The name just left of the cursor or under it; otherwise the call whose parentheses hold the cursor.
+        var token = root.FindToken(Math.Max(0, cursor - 1));
+        if (!IsName(token) && cursor < root.FullSpan.End && IsName(root.FindToken(cursor))) token = root.FindToken(cursor);
+        var node = IsName(token) ? token.Parent
+            : token.Parent?.AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault()?.Expression;
+        if (node is null) return [];
+        if (model.GetDeclaredSymbol(node) is { } declared) return [declared];
+        var info = model.GetSymbolInfo(node);
+        var group = model.GetMemberGroup(node);
+        if (info.Symbol is IMethodSymbol chosen)
+            return [chosen, .. group.Where(m => !SymbolEqualityComparer.Default.Equals(m, chosen))];
+        if (info.Symbol is { } symbol) return [symbol];
+        return info.CandidateSymbols.Length > 0 ? info.CandidateSymbols : group;
+    }
+
+    static bool IsName(SyntaxToken token) => token.IsKind(SyntaxKind.IdentifierToken) || token.Parent is PredefinedTypeSyntax;
 
     (SyntaxTree Tree, SemanticModel Model) Analyze(string code)
     {
