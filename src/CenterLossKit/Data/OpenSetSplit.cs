@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -104,16 +105,6 @@ public sealed class OpenSetSplit
             ["settings"] = settings is null ? null : JsonSerializer.SerializeToNode(settings),
         };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temp = path + "." + Environment.ProcessId + ".tmp";
-        try
-        {
-            File.WriteAllText(temp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(root.ToJsonString()));
     }
 }
