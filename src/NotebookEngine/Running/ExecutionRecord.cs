@@ -63,7 +63,7 @@ public static class ExecutionRecord
     {
         var record = Papermill(cell.Metadata);
         record["end_time"] = Iso(end);
-        record["duration"] = (end - start).TotalSeconds;
+        record["duration"] = Seconds(start, end);
         record["status"] = failed ? Failed : Completed;
         record["exception"] = raised && failed;
         if (failed) Papermill(notebook.Metadata)["exception"] = true;
@@ -82,11 +82,19 @@ public static class ExecutionRecord
     {
         var record = Papermill(notebook.Metadata);
         record["end_time"] = Iso(time);
-        record["duration"] = (time - start).TotalSeconds;
+        record["duration"] = Seconds(start, time);
         record["exception"] ??= false;
     }
 
     static JsonObject Papermill(JsonObject metadata) => metadata["papermill"] as JsonObject ?? (JsonObject)(metadata["papermill"] = new JsonObject());
+
+    /// <summary>
+    /// The seconds between two times as written (to the microsecond), so that a duration is the
+    /// difference of the start and end times the record shows.
+    /// </summary>
+    static double Seconds(DateTimeOffset start, DateTimeOffset end) => (Micro(end) - Micro(start)).TotalSeconds;
+
+    static DateTimeOffset Micro(DateTimeOffset time) => new(time.Ticks - time.Ticks % 10, time.Offset);
 
     /// <summary>ISO 8601 in UTC with microseconds, as papermill's <c>isoformat()</c> writes it.</summary>
     static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
