@@ -20,10 +20,7 @@ public class HelperTests
     [Fact]
     public async Task HelpersGiveWhatTheRealEngineGives()
     {
-        var folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "csnb-interop", Guid.NewGuid().ToString("N")[..12])).FullName;
-        var file = Path.Combine(folder, "helpers.ipynb");
-        KitEngine.NotebookOf(Cells).Save(file);
-        var kit = KitEngine.RunFolder(folder, TimeSpan.FromSeconds(60), timeoutSeconds: 300)[file];
+        var kit = KitEngine.RunCells(Cells);
 
         using var engine = new RealEngine();
         for (var i = 0; i < Cells.Length; i++)
@@ -39,10 +36,7 @@ public class HelperTests
     public async Task LaTeXStringAndHtmlResultsMatchWithTheKitsTextAndCssAddsAStyleSheetThroughAScript()
     {
         var cells = new[] { "using Microsoft.DotNet.Interactive.Formatting;\nnew LaTeXString(@\"\\frac{1}{2}\")", "CSS(\"p { color: red; }\");", "HTML(\"<b>bold</b>\")" };
-        var folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "csnb-interop", Guid.NewGuid().ToString("N")[..12])).FullName;
-        var file = Path.Combine(folder, "latex.ipynb");
-        KitEngine.NotebookOf(cells).Save(file);
-        var kit = KitEngine.RunFolder(folder, TimeSpan.FromSeconds(60), timeoutSeconds: 300)[file];
+        var kit = KitEngine.RunCells(cells);
         using var engine = new RealEngine();
 
         var latex = await engine.RunAsync(cells[0], TimeSpan.FromSeconds(60));

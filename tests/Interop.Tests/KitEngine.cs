@@ -27,6 +27,15 @@ public static class KitEngine
         });
     }
 
+    /// <summary>Runs <paramref name="cells"/> as one notebook in a fresh folder; returns each cell's outputs.</summary>
+    public static IReadOnlyList<CellRun> RunCells(IEnumerable<string> cells)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "csnb-interop", Guid.NewGuid().ToString("N")[..12])).FullName;
+        var file = Path.Combine(folder, "cells.ipynb");
+        NotebookOf(cells).Save(file);
+        return RunFolder(folder, TimeSpan.FromSeconds(60), timeoutSeconds: 300)[file];
+    }
+
     /// <summary>A notebook of <paramref name="cells"/> as code cells, as csnb reads it.</summary>
     public static Notebook NotebookOf(IEnumerable<string> cells)
     {
