@@ -21,8 +21,9 @@ public sealed record CellHostOptions
     /// The host program: by default <c>host/csnb-host.dll</c> beside this application where a Release
     /// build put a ReadyToRun-compiled one (it starts faster), else <c>csnb-host.dll</c> beside it.
     /// </summary>
-    public string HostProgram { get; init; } = new[] { Path.Combine(AppContext.BaseDirectory, "host", "csnb-host.dll"), Path.Combine(AppContext.BaseDirectory, "csnb-host.dll") }
-        .FirstOrDefault(File.Exists) ?? Path.Combine(AppContext.BaseDirectory, "csnb-host.dll");
+    public string HostProgram { get; init; } = File.Exists(Path.Combine(AppContext.BaseDirectory, "host", "csnb-host.dll"))
+        ? Path.Combine(AppContext.BaseDirectory, "host", "csnb-host.dll")
+        : Path.Combine(AppContext.BaseDirectory, "csnb-host.dll");
 
     /// <summary>Variables set for the host process (glibc reads its malloc settings only at start-up).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();

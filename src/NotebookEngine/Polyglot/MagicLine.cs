@@ -30,6 +30,12 @@ public sealed record MagicLine(int Line, string Name, IReadOnlyList<string> Word
         return new MagicLine(line, tokens[0], words, options);
     }
 
+    /// <summary>The tokens of a value the user is asked for, and whether each hides what is typed.</summary>
+    public static readonly IReadOnlyList<(string Token, bool Password)> InputTokens = [("@input:", false), ("@password:", true)];
+
+    /// <summary>True for a value the user is asked for (<c>@input:…</c> or <c>@password:…</c>).</summary>
+    public static bool AsksForInput(string value) => InputTokens.Any(t => value.StartsWith(t.Token, StringComparison.Ordinal));
+
     /// <summary>The value of option <paramref name="name"/>, or null.</summary>
     public string? Option(string name) => Options.GetValueOrDefault(name);
 

@@ -36,7 +36,7 @@ static class Magics
     /// </summary>
     static async Task<object?> ResolveAsync(NotebookSession session, MagicLine magic, string value, string name, ICellOutput output, CancellationToken cancellation)
     {
-        foreach (var (token, password) in new[] { ("@input:", false), ("@password:", true) })
+        foreach (var (token, password) in MagicLine.InputTokens)
         {
             if (!value.StartsWith(token, StringComparison.Ordinal)) continue;
             var prompt = value[token.Length..];
@@ -97,7 +97,12 @@ static class Magics
         Show(output, new() { ["text/plain"] = text, ["text/html"] = html.ToString() });
     }
 
-    static string OneLine(string text) => text.Length > 80 || text.Contains('\n') ? text.Split('\n')[0].TrimEnd()[..Math.Min(77, text.Split('\n')[0].TrimEnd().Length)] + "…" : text;
+    static string OneLine(string text)
+    {
+        if (text.Length <= 80 && !text.Contains('\n')) return text;
+        var first = text.Split('\n')[0].TrimEnd();
+        return first[..Math.Min(77, first.Length)] + "…";
+    }
 
     static Dictionary<string, string> LsMagic(NotebookSession session)
     {

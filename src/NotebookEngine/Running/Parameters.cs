@@ -101,8 +101,7 @@ public static class Parameters
             Polyglot.MagicLine magic;
             try { magic = Polyglot.MagicLine.Parse(0, line); }
             catch (FormatException) { continue; } // the cell reports it when it runs
-            if (magic is { Name: "set" } && magic.Option("name") is { } name && magic.Option("value") is { } value
-                && (value.StartsWith("@input:", StringComparison.Ordinal) || value.StartsWith("@password:", StringComparison.Ordinal)))
+            if (magic is { Name: "set" } && magic.Option("name") is { } name && magic.Option("value") is { } value && Polyglot.MagicLine.AsksForInput(value))
                 names.Add(name);
         }
         return names;

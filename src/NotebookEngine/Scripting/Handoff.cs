@@ -27,7 +27,11 @@ static class TypeNames
     /// <summary>The C# name of <paramref name="type"/>, or "object" for a type cells cannot name (a cell's own type, a non-public one).</summary>
     public static string Of(Type type)
     {
-        if (type.IsArray) return Of(type.GetElementType()!) is var element && element == "object" && type.GetElementType() != typeof(object) ? "object" : $"{Of(type.GetElementType()!)}[{new string(',', type.GetArrayRank() - 1)}]";
+        if (type.IsArray)
+        {
+            var element = Of(type.GetElementType()!);
+            return element == "object" && type.GetElementType() != typeof(object) ? "object" : $"{element}[{new string(',', type.GetArrayRank() - 1)}]";
+        }
         if (!type.IsVisible || type.Assembly.IsDynamic || type.IsPointer || type.IsByRef) return "object";
         var name = "global::" + (type.FullName ?? type.Name).Split('`')[0].Replace('+', '.');
         if (!type.IsGenericType) return name;
