@@ -16,7 +16,7 @@ public class ChartTests
         var html = ChartHtml.Page(chart);
         Assert.Contains("\"x\":[1.25]", html);
         Assert.Contains("\"y\":[4.5]", html);
-        Assert.Contains("\"name\":\"centres\"", html);
+        Assert.Contains("\"name\":\"centres (labelled by class)\"", html);
         Assert.Contains("my features", html);
         Assert.Contains("Plotly.newPlot", html);
         Assert.DoesNotMatch(new Regex("<script[^>]+src=", RegexOptions.IgnoreCase), html);
@@ -109,7 +109,7 @@ public class ChartTests
             centers: tensor(new float[] { 1, 2, 3 }, [1, 3]), outsiders: [("fashion", tensor(new float[] { 1.6f, 2.8f, 3 }, [1, 3]))]));
         var root = System.Text.Json.JsonDocument.Parse(json).RootElement;
         var traces = root.GetProperty("data").EnumerateArray().ToList();
-        Assert.Equal(["fashion", "a", "b", "c", "centres"], traces.Select(t => t.GetProperty("name").GetString()));
+        Assert.Equal(["fashion", "a", "b", "c", "centres (labelled by class)"], traces.Select(t => t.GetProperty("name").GetString()));
         double[] Values(int trace, string axis) => [.. traces[trace].GetProperty(axis).EnumerateArray().Select(v => Math.Round(v.GetDouble(), 5))];
         Assert.Equal([1.0], Values(0, "x"));   // one step along the first component
         Assert.Equal([2.0, -2.0], Values(1, "x"));
@@ -120,5 +120,103 @@ public class ChartTests
         var layout = root.GetProperty("layout");
         Assert.StartsWith("principal component 1 (80", layout.GetProperty("xaxis").GetProperty("title").GetProperty("text").GetString());
         Assert.StartsWith("principal component 2 (20", layout.GetProperty("yaxis").GetProperty("title").GetProperty("text").GetString());
+    }
+
+    static System.Text.Json.JsonElement Json(Plotly.NET.GenericChart chart) =>
+        System.Text.Json.JsonDocument.Parse(Plotly.NET.GenericChart.toJson(chart)).RootElement;
+
+    // Every x and y axis of the layout (xaxis, xaxis2, …) with its title, "" when it has none.
+    static Dictionary<string, string> AxisTitles(System.Text.Json.JsonElement root) =>
+        root.GetProperty("layout").EnumerateObject().Where(p => Regex.IsMatch(p.Name, "^[xy]axis[0-9]*$"))
+            .ToDictionary(p => p.Name, p => p.Value.TryGetProperty("title", out var t) && t.TryGetProperty("text", out var text) ? text.GetString() ?? "" : "");
+
+    static readonly string[] Classes = ["a", "b"];
+    static Plotly.NET.GenericChart TwoClasses(float shift) =>
+        FeatureCharts.Scatter([0 + shift, 1, 2 + shift, 3, 4 + shift, 5], 2, [0, 1, 1], Classes, [0.5f, 1, 3, 4]);
+
+    [Fact]
+    public void Every_chart_with_axes_titles_both_of_them()
+    {
+        var history = new[] { new EpochRecord(1, 2.5, 900, 2.5, 0.5, 0.625, 0.1, 1e-3, 1), new EpochRecord(2, 1.5, 2400, 1.5, 0.875, 0.9375, 0.05, 5e-4, 1) };
+        var snapshots = new[] { new FeatureSnapshot(1, [1, 0, 0, 1], 2, [0, 1], [0, 0, 1, 1]) };
+        var charts = new Dictionary<string, (Plotly.NET.GenericChart Chart, int Axes)>
+        {
+            ["scatter"] = (TwoClasses(0), 2),
+            ["side by side"] = (FeatureCharts.SideBySide(TwoClasses(0), TwoClasses(1), "left", "right"), 4),
+            ["grid"] = (FeatureCharts.Grid([TwoClasses(0), TwoClasses(1), TwoClasses(2)], 2, ["1", "2", "3"]), 6),
+            ["animation"] = (FeatureCharts.Animation(snapshots, Classes), 2),
+            ["curves"] = (FeatureCharts.Curves(history), 6),
+            ["histogram"] = (FeatureCharts.DistanceHistogram([0.5, 1.5], [7.25], [1.75]), 2),
+            ["roc"] = (FeatureCharts.RocCurves([("distance", Roc.Compute([2, 3], [1, 2.5]))]), 2),
+        };
+        foreach (var (name, (chart, axes)) in charts)
+        {
+            var titles = AxisTitles(Json(chart));
+            Assert.True(titles.Count == axes, $"{name}: {titles.Count} axes, expected {axes}");
+            Assert.True(titles.Values.All(t => t.Length > 0), $"{name}: untitled axis among {string.Join(", ", titles.Select(t => $"{t.Key} '{t.Value}'"))}");
+        }
+        Assert.Equal("feature 1", AxisTitles(Json(TwoClasses(0)))["xaxis"]);
+        Assert.Equal("epoch", AxisTitles(Json(FeatureCharts.Curves(history)))["xaxis3"]);
+    }
+
+    [Fact]
+    public void The_centre_loss_is_drawn_on_its_own_axis_beside_the_cross_entropy()
+    {
+        // λ = 0: the tracked centre term grows to thousands while the cross-entropy is near 1.
+        var history = new[] { new EpochRecord(1, 2.5, 900, 2.5, 0.5, 0.625, 0.1, 1e-3, 1), new EpochRecord(2, 1.5, 2400, 1.5, 0.875, 0.9375, 0.05, 5e-4, 1) };
+        var traces = Json(FeatureCharts.Curves(history)).GetProperty("data").EnumerateArray()
+            .ToDictionary(t => t.GetProperty("name").GetString()!, t => t.TryGetProperty("yaxis", out var axis) ? axis.GetString() : "y");
+        Assert.Equal(traces["cross-entropy"], traces["total (cross-entropy + λ·center)"]);
+        Assert.NotEqual(traces["cross-entropy"], traces["center loss (before λ)"]);
+        Assert.NotEqual(traces["cross-entropy"], traces["test accuracy"]);
+    }
+
+    [Fact]
+    public void Each_centre_is_labelled_with_its_class()
+    {
+        var centres = Json(TwoClasses(0)).GetProperty("data").EnumerateArray().Single(t => t.GetProperty("name").GetString()!.StartsWith("centres", StringComparison.Ordinal));
+        Assert.Equal(Classes, centres.GetProperty("text").EnumerateArray().Select(t => t.GetString()));
+        Assert.Contains("text", centres.GetProperty("mode").GetString());
+        Assert.Equal([0.5, 3.0], centres.GetProperty("x").EnumerateArray().Select(v => v.GetDouble()));
+    }
+
+    [Fact]
+    public void Side_by_side_charts_list_each_class_once_and_fit_the_page()
+    {
+        var left = TwoClasses(0);
+        var right = TwoClasses(1);
+        var root = Json(FeatureCharts.SideBySide(left, right, "softmax only", "with center loss"));
+        var traces = root.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(6, traces.Count);
+        var listed = traces.Where(t => !t.TryGetProperty("showlegend", out var show) || show.GetBoolean()).Select(t => t.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["a", "b", "centres (labelled by class)"], listed);
+        // One legend group per name: clicking a class hides it in both charts.
+        Assert.All(traces, t => Assert.Equal(t.GetProperty("name").GetString(), t.GetProperty("legendgroup").GetString()));
+        Assert.InRange(root.GetProperty("layout").GetProperty("width").GetInt32(), 400, FeatureCharts.MaxWidth);
+        // The charts passed in keep their own legend.
+        Assert.All(Json(right).GetProperty("data").EnumerateArray(), t => Assert.False(t.TryGetProperty("showlegend", out _)));
+    }
+
+    [Fact]
+    public void An_image_grid_grows_with_its_rows_and_keeps_its_pixels_square()
+    {
+        var set = new ImageSet("blank", new byte[30 * 28 * 28], new byte[30], 28, 28, ["x"]);
+        (double Width, double Height, double Scale) PlotArea(int count)
+        {
+            var layout = Json(FeatureCharts.Images(set, [.. Enumerable.Range(0, count)], columns: 10)).GetProperty("layout");
+            var margin = layout.GetProperty("margin");
+            double width = layout.GetProperty("width").GetInt32() - margin.GetProperty("l").GetInt32() - margin.GetProperty("r").GetInt32();
+            double height = layout.GetProperty("height").GetInt32() - margin.GetProperty("t").GetInt32() - margin.GetProperty("b").GetInt32();
+            int rows = (count + 9) / 10;
+            return (width, height, height / (rows * 30));
+        }
+        var one = PlotArea(10);
+        var three = PlotArea(30);
+        Assert.InRange(one.Scale, 2.5, 3);                  // a single row is about 84 px high, not a strip
+        Assert.Equal(one.Scale, three.Scale, 2);
+        Assert.Equal(3 * one.Height, three.Height, 0);
+        Assert.Equal(one.Width / 300, one.Scale, 2);        // the same scale across, so scaleanchor does not shrink it
+        var wide = Json(FeatureCharts.Images(set, [.. Enumerable.Range(0, 30)], columns: 30)).GetProperty("layout");
+        Assert.InRange(wide.GetProperty("width").GetInt32(), 800, FeatureCharts.MaxWidth);
     }
 }

@@ -1,6 +1,7 @@
 using CenterLossKit.Data;
 using CenterLossKit.Evaluation;
 using CenterLossKit.Training;
+using Microsoft.FSharp.Core;
 using Plotly.NET;
 using static TorchSharp.torch;
 using Plotly.NET.CSharp;
@@ -12,8 +13,8 @@ namespace CenterLossKit.Charts;
 public static class FeatureCharts
 {
     /// <summary>
-    /// 2-D features coloured by class, with the class centres as black crosses (the tutorial's
-    /// figures). Features of more dimensions show their first two.
+    /// 2-D features coloured by class, with the class centres as black crosses labelled by class
+    /// (the tutorial's figures). Features of more dimensions show their first two.
     /// </summary>
     /// <param name="features">Row-major (N, dim) features.</param>
     /// <param name="dim">Feature dimension (≥ 2).</param>
@@ -25,8 +26,8 @@ public static class FeatureCharts
         float[]? centers = null, string title = "features")
     {
         var traces = ClassTraces(features, dim, labels, classNames).ToList();
-        if (centers is not null) traces.Add(CenterTrace(centers, dim));
-        return WithLayout(Chart.Combine(traces).WithSize(620, 560), ("title", Title(title)));
+        if (centers is not null) traces.Add(CenterTrace(centers, dim, classNames));
+        return WithAxes(Chart.Combine(traces).WithSize(620, 560), title, "feature 1", "feature 2");
     }
 
     /// <summary>
@@ -51,12 +52,22 @@ public static class FeatureCharts
                 for (int x = 0; x < set.Cols; x++)
                     mosaic[top + y][left + x] = pixels[y * set.Cols + x];
         }
+        // Each image pixel takes `scale` screen pixels (at most 3, fewer for wide grids), and the margins
+        // are set here: plotly's defaults (180 px of height) would squeeze a single row to a strip.
+        double scale = Math.Min(3, (MaxWidth - ImageMargin.Left - ImageMargin.Right) / (double)width);
         var chart = Chart.Heatmap<double, int, int, string>(mosaic, ColorScale: StyleParam.Colorscale.Greys, ShowScale: false)
-            .WithSize(Math.Min(1100, width * 3 + 80), Math.Min(900, height * 3 + 100));
+            .WithSize((int)Math.Round(width * scale) + ImageMargin.Left + ImageMargin.Right, (int)Math.Round(height * scale) + ImageMargin.Top + ImageMargin.Bottom);
         var hidden = new Dictionary<string, object> { ["visible"] = false };
         return WithLayout(chart, ("title", Title(title)), ("xaxis", hidden),
-            ("yaxis", new Dictionary<string, object> { ["visible"] = false, ["autorange"] = "reversed", ["scaleanchor"] = "x" }));
+            ("yaxis", new Dictionary<string, object> { ["visible"] = false, ["autorange"] = "reversed", ["scaleanchor"] = "x" }),
+            ("margin", new Dictionary<string, object> { ["l"] = ImageMargin.Left, ["r"] = ImageMargin.Right, ["t"] = ImageMargin.Top, ["b"] = ImageMargin.Bottom }));
     }
+
+    /// <summary>Widest figure the kit draws: fits the notebook page (1100 px, less padding) and a 1200 px window.</summary>
+    public const int MaxWidth = 1040;
+
+    // Room for the title above an image grid and a little around it.
+    static readonly (int Left, int Right, int Top, int Bottom) ImageMargin = (10, 10, 50, 10);
 
     /// <summary>The features (N, D) of a network on the device, coloured by labels (N), with centres (C, D) if given.</summary>
     public static GenericChart Scatter(Tensor features, Tensor labels, IReadOnlyList<string> classNames, Tensor? centers = null, string title = "features") =>
@@ -67,15 +78,40 @@ public static class FeatureCharts
     public static GenericChart SideBySide(GenericChart left, GenericChart right, string leftTitle, string rightTitle) =>
         Grid([left, right], 2, [leftTitle, rightTitle]);
 
-    /// <summary>Charts in rows of <paramref name="columns"/>, each under its title.</summary>
+    /// <summary>
+    /// Charts in rows of <paramref name="columns"/>, each under its title and with its own axis titles.
+    /// A legend entry (a class) appears once, and clicking it shows or hides that class in every chart.
+    /// The grid is at most <see cref="MaxWidth"/> wide, the legend below it.
+    /// </summary>
     public static GenericChart Grid(IReadOnlyList<GenericChart> charts, int columns, IReadOnlyList<string> titles)
     {
         if (charts.Count == 0 || titles.Count != charts.Count) throw new ArgumentException($"need one title per chart: {charts.Count} charts, {titles.Count} titles", nameof(titles));
         if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, "must be at least 1");
         var rows = (charts.Count + columns - 1) / columns;
+        var seen = new HashSet<string>();
+        var grouped = charts.Select(chart => GenericChart.mapTrace(FuncConvert.FromFunc<Trace, Trace>(trace => InLegendGroup(trace, seen)), chart)).ToList();
+        int cell = Math.Min(560, MaxWidth / Math.Min(columns, charts.Count));
         // The subplot titles name each chart; the grid itself has none (it would take the last chart's).
-        return WithLayout(Chart.Grid(charts, rows, columns, SubPlotTitles: titles.ToArray()).WithSize(600 * columns, 560 * rows), ("title", Title("")));
+        return WithLayout(Chart.Grid(grouped, rows, columns, SubPlotTitles: titles.ToArray()).WithSize(cell * Math.Min(columns, charts.Count), cell * rows + 120),
+            ("title", Title("")), ("legend", BelowThePlot));
     }
+
+    // A copy of the trace in the legend group of its name, listed in the legend only the first time the name is seen.
+    static Trace InLegendGroup(Trace trace, HashSet<string> seen)
+    {
+        // Of the trace's own class (Trace2D, …): Chart.Grid places traces by their class.
+        var copy = (Trace)Activator.CreateInstance(trace.GetType(), trace.GetPropertyValue("type"))!;
+        trace.ShallowCopyDynamicPropertiesTo(copy, FSharpOption<bool>.None);
+        if (copy.TryGetPropertyValue("name") is { } some && some.Value is string name)
+        {
+            copy.SetProperty("legendgroup", name);
+            if (!seen.Add(name)) copy.SetProperty("showlegend", false);
+        }
+        return copy;
+    }
+
+    // A horizontal legend under the plots: the plots keep the full width.
+    static readonly Dictionary<string, object> BelowThePlot = new() { ["orientation"] = "h", ["x"] = 0, ["y"] = -0.06, ["yanchor"] = "top" };
 
     /// <summary>
     /// Features over the epochs: one group of traces per snapshot and a slider that shows one epoch
@@ -89,7 +125,7 @@ public static class FeatureCharts
         for (int s = 0; s < snapshots.Count; s++)
         {
             var snap = snapshots[s];
-            var group = ClassTraces(snap.Features, snap.Dim, snap.Labels, classNames).Append(CenterTrace(snap.Centers, snap.Dim)).ToList();
+            var group = ClassTraces(snap.Features, snap.Dim, snap.Labels, classNames).Append(CenterTrace(snap.Centers, snap.Dim, classNames)).ToList();
             traces.AddRange(group.Select(t => t.WithTraceInfo(Visible: s == snapshots.Count - 1 ? StyleParam.Visible.True : StyleParam.Visible.False, ShowLegend: s == snapshots.Count - 1)));
             owner.AddRange(Enumerable.Repeat(s, group.Count));
         }
@@ -100,21 +136,31 @@ public static class FeatureCharts
             ["method"] = "restyle",
             ["args"] = new object[] { "visible", owner.Select(o => o == s).ToArray() },
         }).ToArray();
-        return WithLayout(chart, ("title", Title(title)), ("sliders", new object[]
+        return WithLayout(WithAxes(chart, title, "feature 1", "feature 2"), ("sliders", new object[]
         {
             new Dictionary<string, object> { ["active"] = snapshots.Count - 1, ["currentvalue"] = new Dictionary<string, object> { ["prefix"] = "epoch " }, ["steps"] = steps },
         }));
     }
 
-    /// <summary>Loss parts and accuracies per epoch, from the training history.</summary>
+    /// <summary>
+    /// The loss parts and accuracies per epoch, from the training history, each on its own axis: the
+    /// center loss (before λ) is on another scale than the cross-entropy, and with λ = 0 it is only
+    /// tracked, free to grow to thousands.
+    /// </summary>
     public static GenericChart Curves(IReadOnlyList<EpochRecord> history, string title = "training")
     {
         var epochs = history.Select(r => (double)r.Epoch).ToArray();
-        GenericChart Line(string name, Func<EpochRecord, double> value) =>
-            Chart.Line<double, double, string>(epochs, history.Select(value).ToArray(), Name: name, ShowMarkers: true);
-        var losses = Chart.Combine([Line("softmax", r => r.Softmax), Line("center", r => r.Center), Line("total", r => r.Total)]);
-        var accuracy = Chart.Combine([Line("train accuracy", r => r.TrainAccuracy), Line("test accuracy", r => r.TestAccuracy)]);
-        return WithLayout(Chart.Grid([losses, accuracy], 1, 2, SubPlotTitles: new[] { "loss", "accuracy" }).WithSize(1100, 450), ("title", Title(title)));
+        GenericChart Line(string name, Func<EpochRecord, double> value, int colour) =>
+            Chart.Line<double, double, string>(epochs, history.Select(value).ToArray(), Name: name, ShowMarkers: true, LineColor: CurveColor(colour));
+        GenericChart Panel(GenericChart[] lines, string yTitle) => WithAxes(Chart.Combine(lines), "", "epoch", yTitle);
+        var panels = new[]
+        {
+            Panel([Line("cross-entropy", r => r.Softmax, 0), Line("total (cross-entropy + λ·center)", r => r.Total, 1)], "mean loss per sample"),
+            Panel([Line("center loss (before λ)", r => r.Center, 2)], "½·mean ‖f − c‖²"),
+            Panel([Line("train accuracy", r => r.TrainAccuracy, 3), Line("test accuracy", r => r.TestAccuracy, 4)], "accuracy"),
+        };
+        return WithLayout(Chart.Grid(panels, 1, 3, SubPlotTitles: new[] { "cross-entropy and total", "center loss", "accuracy" }).WithSize(MaxWidth, 430),
+            ("title", Title(title)), ("legend", BelowThePlot));
     }
 
     /// <summary>
@@ -128,7 +174,7 @@ public static class FeatureCharts
         var others = Chart.Histogram<double, double, string>(outsiders.ToArray(), Name: "outsiders", Opacity: 0.6, HistNorm: StyleParam.HistNorm.Probability);
         var lines = thresholds.Select((t, i) => Chart.Line<double, double, string>(new[] { t, t }, new[] { 0.0, 0.25 },
             Name: i == 0 ? "thresholds T_i" : $"T_{i}", ShowLegend: i == 0, LineDash: StyleParam.DrawingStyle.Dot, LineColor: Color.fromString("black")));
-        return WithLayout(Chart.Combine([known, others, .. lines]).WithSize(800, 450), ("title", Title(title)), ("barmode", "overlay"));
+        return WithLayout(WithAxes(Chart.Combine([known, others, .. lines]).WithSize(800, 450), title, "distance", "share of the images"), ("barmode", "overlay"));
     }
 
     /// <summary>ROC curves, each named with its AUROC in the legend.</summary>
@@ -176,7 +222,7 @@ public static class FeatureCharts
                 Name: name, Opacity: 0.35, MarkerColor: Color.fromString(OutsiderPalette[group % OutsiderPalette.Length])));
         }
         traces.AddRange(ClassTraces(HostArrays.Floats(pca.Transform(features)), 2, HostArrays.Bytes(labels), classNames));
-        if (centers is not null) traces.Add(CenterTrace(HostArrays.Floats(pca.Transform(centers)), 2));
+        if (centers is not null) traces.Add(CenterTrace(HostArrays.Floats(pca.Transform(centers)), 2, classNames));
         var share = pca.ExplainedVarianceRatio;
         return WithAxes(Chart.Combine(traces).WithSize(680, 580), title,
             $"principal component 1 ({share[0]:P0} of the variance)", $"principal component 2 ({share[1]:P0} of the variance)");
@@ -193,10 +239,9 @@ public static class FeatureCharts
             ["x"] = 0.99, ["y"] = 0.02, ["xanchor"] = "right", ["yanchor"] = "bottom", ["bgcolor"] = "rgba(255,255,255,0.8)",
         }));
 
+    // Axis objects of Plotly.NET's own (not plain dictionaries), so Chart.Grid carries the titles over to each subplot.
     static GenericChart WithAxes(GenericChart chart, string title, string xTitle, string yTitle) =>
-        WithLayout(chart, ("title", Title(title)),
-            ("xaxis", new Dictionary<string, object> { ["title"] = Title(xTitle) }),
-            ("yaxis", new Dictionary<string, object> { ["title"] = Title(yTitle) }));
+        WithLayout(chart.WithXAxisStyle<double, double, string>(TitleText: xTitle).WithYAxisStyle<double, double, string>(TitleText: yTitle), ("title", Title(title)));
 
     static Dictionary<string, object> Title(string text) => new() { ["text"] = text };
 
@@ -230,12 +275,15 @@ public static class FeatureCharts
     // Outsiders stay in the background: muted colours no class uses.
     static readonly string[] OutsiderPalette = ["#b0b0b0", "#d2b48c", "#8fbc8f"];
 
-    static GenericChart CenterTrace(float[] centers, int dim)
+    // Black crosses, each labelled with its class's name: one legend entry for all, and any cross can be matched to its class.
+    static GenericChart CenterTrace(float[] centers, int dim, IReadOnlyList<string> classNames)
     {
         int count = centers.Length / dim;
+        if (count > classNames.Count) throw new ArgumentException($"{count} centres but {classNames.Count} class names", nameof(classNames));
         return Chart.Point<double, double, string>(
             Enumerable.Range(0, count).Select(i => (double)centers[i * dim]).ToArray(),
             Enumerable.Range(0, count).Select(i => (double)centers[i * dim + 1]).ToArray(),
-            Name: "centres", MarkerSymbol: StyleParam.MarkerSymbol.X, MarkerColor: Color.fromString("black"));
+            Name: "centres (labelled by class)", MarkerSymbol: StyleParam.MarkerSymbol.X, MarkerColor: Color.fromString("black"),
+            MultiText: classNames.Take(count).ToArray(), TextPosition: StyleParam.TextPosition.TopRight);
     }
 }
