@@ -88,6 +88,10 @@ public class NotebookTests
                 Assert.True(summary["movingAverageGap"] < 1e-12 && summary["wenGap"] < 1e-12 && summary["restoredGap"] == 0);
                 Assert.Equal(1, summary["stateKeys"]);
                 Assert.Equal(0, summary["parameters"]);
+                // The learner's own loop with MyCenter and the kit's Trainer: the same step, the same numbers.
+                Assert.InRange(summary["loopGap"], 0, 1e-5);
+                Assert.True(summary["loopLastCrossEntropy"] < summary["loopFirstCrossEntropy"], $"cross-entropy {summary["loopFirstCrossEntropy"]} → {summary["loopLastCrossEntropy"]}");
+                Assert.InRange(summary["loopAccuracy"], 0.3, 1);
                 break;
             case "04":
                 Assert.InRange(summary["centerAccuracy"], 0.6, 1);
