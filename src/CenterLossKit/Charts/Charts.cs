@@ -89,11 +89,25 @@ public static class FeatureCharts
         if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, "must be at least 1");
         var rows = (charts.Count + columns - 1) / columns;
         var seen = new HashSet<string>();
-        var grouped = charts.Select(chart => GenericChart.mapTrace(FuncConvert.FromFunc<Trace, Trace>(trace => InLegendGroup(trace, seen)), chart)).ToList();
-        int cell = Math.Min(560, MaxWidth / Math.Min(columns, charts.Count));
+        // Chart.Grid rewrites the layouts and traces it is given: it gets copies, so the caller's charts stay as they were.
+        var grouped = charts.Select(chart =>
+        {
+            var layout = new Layout();
+            GenericChart.getLayout(chart).ShallowCopyDynamicPropertiesTo(layout, FSharpOption<bool>.None);
+            return GenericChart.setLayout(layout, GenericChart.mapTrace(FuncConvert.FromFunc<Trace, Trace>(trace => InLegendGroup(trace, seen)), chart));
+        }).ToList();
+        int shown = Math.Min(columns, charts.Count), cell = Math.Min(560, MaxWidth / shown);
         // The subplot titles name each chart; the grid itself has none (it would take the last chart's).
-        return WithLayout(Chart.Grid(grouped, rows, columns, SubPlotTitles: titles.ToArray()).WithSize(cell * Math.Min(columns, charts.Count), cell * rows + 120),
-            ("title", Title("")), ("legend", BelowThePlot));
+        return Below(Chart.Grid(grouped, rows, columns, SubPlotTitles: titles.ToArray()), cell * shown, cell * rows + 60, ("title", Title("")));
+    }
+
+    // The legend in rows under the plots, clear of the x-axis titles: the plots keep the full width.
+    static GenericChart Below(GenericChart chart, int width, int plotsHeight, params (string Name, object Value)[] properties)
+    {
+        const int top = 80, axisTitles = 60, legend = 50;
+        var legendBox = new Dictionary<string, object> { ["orientation"] = "h", ["x"] = 0, ["y"] = -axisTitles / (double)plotsHeight, ["yanchor"] = "top" };
+        var margin = new Dictionary<string, object> { ["t"] = top, ["b"] = axisTitles + legend, ["l"] = 70, ["r"] = 20 };
+        return WithLayout(chart.WithSize(width, top + plotsHeight + axisTitles + legend), [.. properties, ("legend", legendBox), ("margin", margin)]);
     }
 
     // A copy of the trace in the legend group of its name, listed in the legend only the first time the name is seen.
@@ -109,9 +123,6 @@ public static class FeatureCharts
         }
         return copy;
     }
-
-    // A horizontal legend under the plots: the plots keep the full width.
-    static readonly Dictionary<string, object> BelowThePlot = new() { ["orientation"] = "h", ["x"] = 0, ["y"] = -0.06, ["yanchor"] = "top" };
 
     /// <summary>
     /// Features over the epochs: one group of traces per snapshot and a slider that shows one epoch
@@ -159,8 +170,8 @@ public static class FeatureCharts
             Panel([Line("center loss (before λ)", r => r.Center, 2)], "½·mean ‖f − c‖²"),
             Panel([Line("train accuracy", r => r.TrainAccuracy, 3), Line("test accuracy", r => r.TestAccuracy, 4)], "accuracy"),
         };
-        return WithLayout(Chart.Grid(panels, 1, 3, SubPlotTitles: new[] { "cross-entropy and total", "center loss", "accuracy" }).WithSize(MaxWidth, 430),
-            ("title", Title(title)), ("legend", BelowThePlot));
+        // A wide gap between the panels: each has its own y-axis title and tick labels.
+        return Below(Chart.Grid(panels, 1, 3, SubPlotTitles: new[] { "cross-entropy and total", "center loss", "accuracy" }, XGap: 0.16), MaxWidth, 300, ("title", Title(title)));
     }
 
     /// <summary>
