@@ -134,13 +134,21 @@ public class OutsiderScoreTests
         // Mean (7/3, 17/3); distances √(49 + 100)/3, √(16 + 49)/3 and √(121 + 289)/3: the tail is √410/3 and √149/3.
         var fallback = Weibull.Fit([Math.Sqrt(410) / 3, Math.Sqrt(149) / 3]);
         Assert.Equal(fallback.Shape, early.Weibulls[0].Shape, 9);
-        Assert.Contains("class 1 has 1 training inputs", Assert.Throws<ArgumentException>(() =>
-            OpenMax.Fit(logits.narrow(0, 0, 5), tensor(new long[] { 0, 0, 0, 0, 1 }))).Message);
+        // Two correct inputs are too few as well (both lie at the same distance from their mean): class 0 of (3, 0), (6, 0)
+        // and (0, 9) is fitted on all three, mean (3, 3), distances 3, √18 and √45.
+        using var two = OpenMax.Fit(tensor(new double[] { 3, 0, 6, 0, 0, 9, 0, 2, 0, 4, 1, 7 }, [6, 2], ScalarType.Float64),
+            tensor(new long[] { 0, 0, 0, 1, 1, 1 }), tailSize: 2);
+        var allThree = Weibull.Fit([Math.Sqrt(45), Math.Sqrt(18)]);
+        Assert.Equal(allThree.Shape, two.Weibulls[0].Shape, 9);
+        Assert.Equal(allThree.Scale, two.Weibulls[0].Scale, 9);
+        Assert.Contains("class 1 has 2 training inputs; OpenMax needs at least three", Assert.Throws<ArgumentException>(() =>
+            OpenMax.Fit(logits.narrow(0, 0, 6), tensor(new long[] { 0, 0, 0, 0, 1, 1 }))).Message);
         // One class leaves nothing to revise: refused.
         Assert.Contains("C ≥ 2", Assert.Throws<ArgumentException>(() => OpenMax.Fit(tensor(new double[] { 1, 2, 3 }, [3, 1], ScalarType.Float64), zeros(3, ScalarType.Int64))).Message);
         // Equal tail distances leave no Weibull to fit: refused, naming the class.
+        // Class 0 of (3, 0), (5, 0), (4, 0): mean (4, 0), its two largest distances both 1.
         Assert.Contains("class 0: all 2 samples equal", Assert.Throws<ArgumentException>(() =>
-            OpenMax.Fit(tensor(new double[] { 3, 0, 5, 0, 0, 2, 0, 4 }, [4, 2], ScalarType.Float64), tensor(new long[] { 0, 0, 1, 1 }))).Message);
+            OpenMax.Fit(tensor(new double[] { 3, 0, 5, 0, 4, 0, 0, 2, 0, 4, 1, 7 }, [6, 2], ScalarType.Float64), tensor(new long[] { 0, 0, 0, 1, 1, 1 }), tailSize: 2)).Message);
     }
 
     [Fact]

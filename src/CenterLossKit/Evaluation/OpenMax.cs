@@ -48,8 +48,11 @@ public sealed class OpenMax : OutsiderScore
     /// <param name="labels">Their classes (N).</param>
     /// <param name="tailSize">How many of each class's largest distances the Weibull is fitted to. Default 20, as the paper.</param>
     /// <param name="alphaRank">How many top classes to revise. Default: min(10, C), as the paper.</param>
-    /// <remarks>A class with fewer than two correctly classified inputs (a network early in training) is fitted on all its inputs.</remarks>
-    /// <exception cref="ArgumentException">Bad inputs, a class with fewer than two inputs, or a class whose largest distances are all equal.</exception>
+    /// <remarks>
+    /// A class with fewer than three correctly classified inputs (a network early in training) is fitted on all its
+    /// inputs: two inputs always lie at the same distance from their mean, and a Weibull cannot be fitted to equal values.
+    /// </remarks>
+    /// <exception cref="ArgumentException">Bad inputs, a class with fewer than three inputs, or a class whose largest distances are all equal.</exception>
     public static OpenMax Fit(Tensor logits, Tensor labels, int tailSize = 20, int? alphaRank = null)
     {
         if (tailSize < 2) throw new ArgumentOutOfRangeException(nameof(tailSize), tailSize, "must be at least 2");
@@ -66,9 +69,9 @@ public sealed class OpenMax : OutsiderScore
         for (long k = 0; k < classes; k++)
         {
             var mine = z.index_select(0, correct.logical_and(y.eq(k)).nonzero().squeeze(1));
-            if (mine.shape[0] < 2) mine = z.index_select(0, y.eq(k).nonzero().squeeze(1));
-            if (mine.shape[0] < 2)
-                throw new ArgumentException($"class {k} has {mine.shape[0]} training inputs; OpenMax needs at least two", nameof(labels));
+            if (mine.shape[0] < 3) mine = z.index_select(0, y.eq(k).nonzero().squeeze(1));
+            if (mine.shape[0] < 3)
+                throw new ArgumentException($"class {k} has {mine.shape[0]} training inputs; OpenMax needs at least three", nameof(labels));
             means[k] = mine.mean([0]);
             var distances = SquaredEuclidean.Paired(mine, means[k].expand_as(mine)).sqrt();
             var tail = distances.topk((int)Math.Min(tailSize, distances.shape[0])).values;
