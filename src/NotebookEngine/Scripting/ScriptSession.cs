@@ -213,11 +213,14 @@ public sealed class ScriptSession
     /// </summary>
     public void WarmUp()
     {
+        // Formatting needs no Roslyn: it warms up on another core meanwhile.
+        var formatting = Task.Run(() => Formatters.Format(1));
         _state ??= CSharpScript.RunAsync("", _options, _globals, typeof(ScriptGlobals)).GetAwaiter().GetResult();
         var script = _state.Script.ContinueWith(Instrumenter.Instrument("1", ScriptParse), Options.WithFilePath(Traceback.CellFile(0)));
         script.Compile();
-        var state = script.RunFromAsync(_state, _ => true).GetAwaiter().GetResult();
-        if (HasTrailingValue(script.GetCompilation())) Formatters.Format(state.ReturnValue);
+        script.RunFromAsync(_state, _ => true).GetAwaiter().GetResult();
+        HasTrailingValue(script.GetCompilation());
+        formatting.GetAwaiter().GetResult();
     }
 
     async Task<CellStatus> RunAsync(string source, int count, ICellOutput output, CellControl.Scope scope)
