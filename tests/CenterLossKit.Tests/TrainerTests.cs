@@ -95,6 +95,35 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Trained_models_show_one_line_per_model_updated_in_place_and_load_what_was_trained()
+    {
+        var folder = Directory.CreateTempSubdirectory("models-").FullName;
+        try
+        {
+            var lines = new List<List<string>>();   // each shown line, then its updates
+            Action<string> Show(string line)
+            {
+                var shown = new List<string> { line };
+                lines.Add(shown);
+                return shown.Add;
+            }
+            var models = new TrainedModels(folder, Data.Train.Take(10), Data.Test.Take(5), CPU, Show, testName: "held-out");
+            using var trained = models.Train("small", Quick with { Epochs = 1 }, () => new SmallNet());
+            var accuracy = trained.Records.Single().TestAccuracy;
+            var done = $"small: 1 epochs, held-out accuracy {accuracy.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}";
+            // 100 images, batch 32: four steps and the end of the epoch, then the model's last line.
+            Assert.Equal(["small: starting", "small: epoch 1/1, step 1/4 (25 %)", "small: epoch 1/1, step 2/4 (50 %)", "small: epoch 1/1, step 3/4 (75 %)",
+                "small: epoch 1/1, step 4/4 (100 %)", $"small: {new TrainProgress(1, 1, 4, 4, trained.Records.Single())}", done],
+                lines.Single());
+
+            using var loaded = models.Train("small", Quick with { Epochs = 1 }, () => new SmallNet());
+            Assert.Equal(["small: starting", done], lines[1]);   // loaded, not trained
+            Assert.Equal(Weights(trained), Weights(loaded));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    [Fact]
     public void A_checkpoint_round_trips_and_a_bad_one_leaves_the_trainer_untouched()
     {
         var folder = Directory.CreateTempSubdirectory("ckpt-").FullName;

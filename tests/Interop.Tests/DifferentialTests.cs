@@ -8,6 +8,7 @@ namespace Interop.Tests;
 /// Every C# cell of the public corpus through the real .NET Interactive and through the kit; outputs
 /// compared MIME type by MIME type; every difference given a reason.
 /// </summary>
+[Collection(nameof(WorkingDirectory))]
 public class DifferentialTests(ITestOutputHelper log)
 {
     static readonly TimeSpan CellTimeout = TimeSpan.FromSeconds(90); // a package restore in the real engine can take a minute on a busy machine

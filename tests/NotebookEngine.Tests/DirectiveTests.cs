@@ -74,6 +74,26 @@ public class DirectiveTests
     }
 
     [Fact]
+    public async Task TheAssemblyAProjectBuildsIsBuiltFirstInTheConfigurationItsPathNames()
+    {
+        // The form .NET Interactive also reads: the project's output path. Nothing is built yet; the engine builds it.
+        var folder = TestHost.TempFolder();
+        var project = Directory.CreateDirectory(Path.Combine(folder, "Circles")).FullName;
+        File.WriteAllText(Path.Combine(project, "Circles.csproj"),
+            "<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup></Project>");
+        File.WriteAllText(Path.Combine(project, "Circle.cs"), "namespace Circles; public static class Circle { public static int Diameter(int radius) => 2 * radius; }");
+        var session = new ScriptSession(new SessionOptions { WorkingDirectory = folder });
+        Assert.Equal("14", (await Run(session, "#r \"Circles/bin/Release/net10.0/Circles.dll\"\nCircles.Circle.Diameter(7)")).Results.Single().PlainText);
+        Assert.True(File.Exists(Path.Combine(project, "bin", "Release", "net10.0", "Circles.dll")));
+        Assert.False(Directory.Exists(Path.Combine(project, "bin", "Debug")));
+
+        // A path the project does not build into is named, with the one it does.
+        var wrong = await Run(new ScriptSession(new SessionOptions { WorkingDirectory = folder }), "#r \"Circles/bin/Release/net9.0/Circles.dll\"", CellStatus.Error);
+        Assert.Equal("ProjectBuildError", wrong.Errors.Single().Name);
+        Assert.Contains("Circles.csproj builds " + Path.Combine(project, "bin", "Release", "net10.0", "Circles.dll") + ", not ", wrong.Errors.Single().Value);
+    }
+
+    [Fact]
     public async Task APackageFromALocalSourceIsRestoredLoadedAndCached()
     {
         // A real package in a folder feed named by #i: restored by dotnet restore, loaded, usable.

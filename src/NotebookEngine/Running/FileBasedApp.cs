@@ -62,7 +62,7 @@ public static class FileBasedApp
                     body.Append(member.ToFullString().Trim('\n', '\r')).Append('\n');
             }
         }
-        var projects = directives.OfType<AssemblyDirective>().Select(a => ProjectOf(Path.GetFullPath(Path.Combine(notebookFolder, a.Path)))).OfType<string>().ToList();
+        var projects = directives.OfType<AssemblyDirective>().Select(a => ProjectBuild.ProjectOf(Path.GetFullPath(Path.Combine(notebookFolder, a.Path)))).OfType<string>().ToList();
         var packages = Packages(directives.OfType<PackageDirective>(), projects);
         var lines = directives.Select(d => Directive(d, notebookFolder, appFolder)).ToList();
         var prelude = new StringBuilder();
@@ -104,22 +104,11 @@ public static class FileBasedApp
     {
         PackageDirective package => $"#:package {package.Id}@{package.Version ?? "*"}",
         SourceDirective source => $"#:property RestoreAdditionalProjectSources={source.Source}",
-        AssemblyDirective assembly => ProjectOf(Path.GetFullPath(Path.Combine(notebookFolder, assembly.Path))) is { } project
+        AssemblyDirective assembly => ProjectBuild.ProjectOf(Path.GetFullPath(Path.Combine(notebookFolder, assembly.Path))) is { } project
             ? $"#:project {Path.GetRelativePath(appFolder, project)}"
             : $"// #r \"{assembly.Path}\": a file-based app cannot reference an assembly file; reference its project with #:project",
         _ => "// #!time: cells are not timed in the app",
     };
-
-    /// <summary>The project at <paramref name="path"/>, or the one that builds an assembly at <c>…/Name/bin/…/Name.dll</c>, if it exists.</summary>
-    static string? ProjectOf(string path)
-    {
-        if (ProjectBuild.IsProject(path)) return path;
-        var name = Path.GetFileNameWithoutExtension(path);
-        for (var folder = Path.GetDirectoryName(path); folder is not null; folder = Path.GetDirectoryName(folder))
-            if (Path.GetFileName(folder) == "bin")
-                return Path.Combine(Path.GetDirectoryName(folder)!, name + ".csproj") is var project && File.Exists(project) ? project : null;
-        return null;
-    }
 
     /// <summary>
     /// The packages the app gets, by id, with the version named where one is: its own, and those
