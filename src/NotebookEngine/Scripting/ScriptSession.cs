@@ -219,7 +219,7 @@ public sealed class ScriptSession
         var script = _state.Script.ContinueWith(Instrumenter.Instrument("1", ScriptParse), Options.WithFilePath(Traceback.CellFile(0)));
         script.Compile();
         script.RunFromAsync(_state, _ => true).GetAwaiter().GetResult();
-        HasTrailingValue(script.GetCompilation());
+        HasTrailingValue(script.GetCompilation()); // the semantic-model look-up every cell makes, warmed up too
         formatting.GetAwaiter().GetResult();
     }
 
