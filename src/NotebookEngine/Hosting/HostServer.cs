@@ -17,7 +17,7 @@ namespace NotebookEngine.Hosting;
 /// </summary>
 public sealed class HostServer
 {
-    readonly FrameStream _frames;
+    FrameStream _frames = null!; // set once connected, before any message is read
     readonly NotebookSession _session;
     readonly CodeAssist _assist;
     readonly Task _warm;
@@ -25,16 +25,15 @@ public sealed class HostServer
     CancellationTokenSource? _running;
     HostOutput? _output;
 
-    HostServer(FrameStream frames, TimeSpan stopGrace)
+    HostServer(TimeSpan stopGrace)
     {
-        _frames = frames;
         _session = new NotebookSession(new SessionOptions
         {
             StopGrace = stopGrace,
             WhenStuck = "so the process running the cells is replaced: the variables of earlier cells are lost",
         });
         _assist = new CodeAssist(_session.CSharp);
-        // Roslyn's first compilation is the slow part of a first cell: do it while the front end connects.
+        // Roslyn's first compilation is the slow part of a first cell: do it while this process connects and the front end does.
         _warm = Task.Run(_session.CSharp.WarmUp);
     }
 
@@ -52,6 +51,7 @@ public sealed class HostServer
         var grace = TimeSpan.FromMilliseconds(args.Length == 3 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3000);
         // The supervisor interrupts cells by message; a Ctrl-C typed at a terminal reaches it as well, and it decides.
         using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
+        var server = new HostServer(grace);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try { socket.Connect(new UnixDomainSocketEndPoint(args[0])); }
         catch (SocketException e)
@@ -59,11 +59,12 @@ public sealed class HostServer
             Console.Error.WriteLine($"csnb-host: cannot connect to {args[0]}: {e.Message}");
             return 2;
         }
-        return new HostServer(new FrameStream(new NetworkStream(socket, ownsSocket: true)), grace).Serve();
+        return server.Serve(new FrameStream(new NetworkStream(socket, ownsSocket: true)));
     }
 
-    int Serve()
+    int Serve(FrameStream frames)
     {
+        _frames = frames;
         // Comm messages from cells go out at once, to be published by the kernel.
         Cells.Comms.Transport = (msgType, content) => _frames.Write(new JsonObject { ["type"] = HostMessages.Comm, ["msg_type"] = msgType, ["content"] = content });
         _frames.Write(new JsonObject { ["type"] = HostMessages.Ready });
