@@ -135,4 +135,12 @@ public class RunnerTests
         Assert.Contains("<pre class=\"stream stderr\">warn\n</pre>", html);
         Assert.Contains("<div class=\"output\"><i>ok</i></div>", html);
     }
+
+    [Fact]
+    public void Braces_in_markdown_stay_text_as_in_Jupyter()
+    {
+        var notebook = Notebook.Create();
+        notebook.InsertCell(0, Cell.Markdown("**L = CE + λ · ½ · mean ‖f_i − c_{y_i}‖²**"));
+        Assert.Contains("<strong>L = CE + λ · ½ · mean ‖f_i − c_{y_i}‖²</strong>", HtmlPage.Render(notebook, "t"));
+    }
 }

@@ -13,7 +13,12 @@ namespace NotebookEngine.Running;
 /// </summary>
 public static class HtmlPage
 {
-    static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
+    // Markdig's advanced set without generic attributes, which would take the braces of a formula
+    // such as c_{y_i} for HTML attributes; Jupyter's markdown keeps them as text.
+    static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder()
+        .UseAbbreviations().UseAutoIdentifiers().UseCitations().UseCustomContainers().UseDefinitionLists()
+        .UseEmphasisExtras().UseFigures().UseFooters().UseFootnotes().UseGridTables().UseMathematics()
+        .UseMediaLinks().UsePipeTables().UseListExtras().UseTaskLists().UseDiagrams().UseAutoLinks().Build();
 
     const string Style = """
         body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #1f2328; }
