@@ -15,6 +15,16 @@ public class DirectiveTests
         return output;
     }
 
+    /// <summary>Writes folder/name/name.csproj, a class library with one source file; returns the project folder.</summary>
+    static string WriteProject(string folder, string name, string fileName, string source)
+    {
+        var project = Directory.CreateDirectory(Path.Combine(folder, name)).FullName;
+        File.WriteAllText(Path.Combine(project, name + ".csproj"),
+            "<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup></Project>");
+        File.WriteAllText(Path.Combine(project, fileName), source);
+        return project;
+    }
+
     /// <summary>Compiles a one-class library, so tests reference an assembly the host does not carry.</summary>
     static void CompileLibrary(string path, string assemblyName, string source)
     {
@@ -60,10 +70,7 @@ public class DirectiveTests
     public async Task AProjectReferenceIsBuiltAndItsAssemblyLoaded()
     {
         var folder = TestHost.TempFolder();
-        var project = Directory.CreateDirectory(Path.Combine(folder, "Shapes")).FullName;
-        File.WriteAllText(Path.Combine(project, "Shapes.csproj"),
-            "<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup></Project>");
-        File.WriteAllText(Path.Combine(project, "Square.cs"), "namespace Shapes; public static class Square { public static int Area(int side) => side * side; }");
+        var project = WriteProject(folder, "Shapes", "Square.cs", "namespace Shapes; public static class Square { public static int Area(int side) => side * side; }");
         var session = new ScriptSession(new SessionOptions { WorkingDirectory = folder });
         Assert.Equal("49", (await Run(session, "#r \"Shapes/Shapes.csproj\"\nShapes.Square.Area(7)")).Results.Single().PlainText);
 
@@ -78,10 +85,7 @@ public class DirectiveTests
     {
         // The form .NET Interactive also reads: the project's output path. Nothing is built yet; the engine builds it.
         var folder = TestHost.TempFolder();
-        var project = Directory.CreateDirectory(Path.Combine(folder, "Circles")).FullName;
-        File.WriteAllText(Path.Combine(project, "Circles.csproj"),
-            "<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup></Project>");
-        File.WriteAllText(Path.Combine(project, "Circle.cs"), "namespace Circles; public static class Circle { public static int Diameter(int radius) => 2 * radius; }");
+        var project = WriteProject(folder, "Circles", "Circle.cs", "namespace Circles; public static class Circle { public static int Diameter(int radius) => 2 * radius; }");
         var session = new ScriptSession(new SessionOptions { WorkingDirectory = folder });
         Assert.Equal("14", (await Run(session, "#r \"Circles/bin/Release/net10.0/Circles.dll\"\nCircles.Circle.Diameter(7)")).Results.Single().PlainText);
         Assert.True(File.Exists(Path.Combine(project, "bin", "Release", "net10.0", "Circles.dll")));
