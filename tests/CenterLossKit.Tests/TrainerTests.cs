@@ -216,6 +216,24 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_moving_average_that_overshoots_stops_with_advice_on_alpha()
+    {
+        // α = 0 and 50 digits of each class per batch: each step sends every centre 49 times its gap past
+        // the class mean (c − m ← −49·(c − m)), so the center loss reaches infinity within a few epochs.
+        var options = Quick with { Epochs = 30, BatchSize = 500, Centers = CenterMode.MovingAverage, Alpha = 0 };
+        using var trainer = new Trainer(() => new SmallNet(), options, CPU);
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(Data.Train.Take(50)));
+        Assert.Contains("center Infinity", e.Message);
+        Assert.Contains("also raise α (0) toward 1 or lower the batch size (500)", e.Message);
+        Assert.True(Check.Finite(trainer.CenterValues));
+
+        // Wen's rule at its full rate (α = 1) moves each centre n / (1 + n) of the way: no overshoot on the same batches.
+        using var wen = new Trainer(() => new SmallNet(), options with { Epochs = e.Epoch, Centers = CenterMode.Wen, Alpha = 1 }, CPU);
+        wen.Fit(Data.Train.Take(50));
+        Assert.True(double.IsFinite(wen.Records[^1].Total), $"Wen's rule: {wen.Records[^1].Total}");
+    }
+
+    [Fact]
     public void A_loss_near_the_float32_limit_is_summed_without_overflowing_to_infinity()
     {
         // Each step's loss is finite, about 7e37; times a batch of 64 it passes float32's 3.4e38.

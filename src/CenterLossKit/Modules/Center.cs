@@ -10,7 +10,9 @@ public enum CenterUpdate
 {
     /// <summary>
     /// The tutorial's moving average: for each sample, <c>c[y] += (α − 1)·(c[y] − f)</c>. Increments of
-    /// a label repeated in one batch add up (Theano's <c>inc_subtensor</c>).
+    /// a label repeated in one batch add up (Theano's <c>inc_subtensor</c>), so a class seen n times moves
+    /// its centre n·(1 − α) of the way to its batch mean: past 2 it overshoots further each step and
+    /// diverges. Keep α near 1 (the tutorial's 0.9) when batches hold many samples of a class.
     /// </summary>
     MovingAverage,
 
