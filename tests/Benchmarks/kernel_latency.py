@@ -10,6 +10,7 @@ Builds the kit's kernel in Release and registers it, and .NET Interactive's if i
 (`dotnet tool install -g Microsoft.dotnet-interactive --version 1.0.712001`), in a private Jupyter folder.
 
 Run from the repository root:  /usr/bin/python3 tests/Benchmarks/kernel_latency.py [--runs 5] [--cells 50]
+[--also path/to/csnb-kernel.dll ...] (other builds of the kit's kernel, measured in the same rounds)
 """
 import argparse
 import html
@@ -90,6 +91,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cells", type=int, default=50)
+    parser.add_argument("--also", action="append", default=[], metavar="DLL",
+                        help="another build of the kit's kernel (its csnb-kernel.dll) to measure beside the Release build")
     args = parser.parse_args()
 
     subprocess.run(["dotnet", "build", "-c", "Release", "src/NotebookKernel", "-v", "q", "-nologo"], check=True)
@@ -97,6 +100,11 @@ def main():
     subprocess.run(["dotnet", "src/NotebookKernel/bin/Release/net10.0/csnb-kernel.dll", "install",
                     "--name", "csnb-bench", "--data-dir", data], check=True)
     kernels = ["csnb-bench", "python3"]
+    for i, dll in enumerate(args.also, start=1):
+        name = f"csnb-also-{i}"
+        subprocess.run(["dotnet", dll, "install", "--name", name, "--data-dir", data], check=True)
+        KERNELS[name] = (f"csnb ({dll})",) + KERNELS["csnb-bench"][1:]
+        kernels.append(name)
     tools = os.path.expanduser("~/.dotnet/tools")
     if shutil.which("dotnet-interactive", path=tools):
         os.environ["PATH"] = tools + os.pathsep + os.environ["PATH"]  # its kernelspec runs `dotnet interactive`
@@ -128,4 +136,5 @@ def main():
               f"| {statistics.median(packages) * 1000:.0f} ms |")
 
 
-main()
+if __name__ == "__main__":
+    main()
