@@ -180,7 +180,7 @@ public sealed class Trainer : IDisposable
     TrainingDivergedException Diverged((int Epoch, int Step, int Steps) at, string problem) => new(at.Epoch, at.Step, at.Steps, problem,
         FormattableString.Invariant($"Lower the learning rate ({Options.LearningRate}) or λ ({Options.Lambda}).")
         + (Options.Centers == CenterMode.MovingAverage
-            ? FormattableString.Invariant($" With the moving average, also raise α ({Options.Alpha}) toward 1 or lower the batch size ({Options.BatchSize}): a class seen n times in a batch moves its centre n·(1 − α) of the way to its features, which overshoots and grows once n·(1 − α) passes 2.")
+            ? FormattableString.Invariant($" With the moving average, also raise α ({Options.Alpha}) toward 1 or lower the batch size ({Options.BatchSize}): a class seen n times in a batch moves its centre n·(1 − α) of the way to their mean, which overshoots and grows once n·(1 − α) passes 2.")
             : ""));
 
     // Random translation of each image by up to MaxShift pixels, on the device, seeded per step.
