@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using NotebookEngine.Display;
 
 namespace TestSupport;
@@ -22,24 +23,28 @@ public static class Processes
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         foreach (var arg in args) start.ArgumentList.Add(arg);
-        // Collected line by line, so that a timeout can still show what the program printed until then.
-        var stdout = new System.Text.StringBuilder();
-        var stderr = new System.Text.StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        using var process = Process.Start(start)!;
+        // Collected as it comes, so that a timeout can still show what the program printed until then.
+        var (stdout, stderr) = (new StringBuilder(), new StringBuilder());
+        var reading = Task.WhenAll(Collect(process.StandardOutput, stdout), Collect(process.StandardError, stderr));
         if (!process.WaitForExit(timeoutSeconds * 1000))
         {
             process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeoutSeconds} s; it printed:\n{stdout}{stderr}");
+            reading.Wait(TimeSpan.FromSeconds(10));
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeoutSeconds} s; it printed:\n{Snapshot(stdout)}{Snapshot(stderr)}");
         }
-        process.WaitForExit(); // the rest of its output
+        reading.Wait();
         return (process.ExitCode, stdout.ToString(), stderr.ToString());
     }
+
+    static async Task Collect(StreamReader reader, StringBuilder into)
+    {
+        var buffer = new char[8192];
+        for (int n; (n = await reader.ReadAsync(buffer)) > 0;)
+            lock (into) into.Append(buffer, 0, n);
+    }
+
+    static string Snapshot(StringBuilder builder) { lock (builder) return builder.ToString(); }
 
     /// <summary>True once process <paramref name="pid"/> is gone (or a zombie), polling up to <paramref name="timeout"/>.</summary>
     public static bool Ended(int pid, TimeSpan timeout)
