@@ -81,6 +81,32 @@ public class DirectiveTests
     }
 
     [Fact]
+    public async Task AProjectThatBuildsWithWarningsIsLoaded()
+    {
+        // dotnet build prints warnings on stderr, after the built path on stdout.
+        var folder = TestHost.TempFolder();
+        WriteProject(folder, "Coins", "Coin.cs", "namespace Coins; public static class Coin { public static int Sides() { int unused = 0; return 2; } }");
+        var session = new ScriptSession(new SessionOptions { WorkingDirectory = folder });
+        Assert.Equal("2", (await Run(session, "#r \"Coins/bin/Release/net10.0/Coins.dll\"\nCoins.Coin.Sides()")).Results.Single().PlainText);
+    }
+
+    [Fact]
+    public async Task AProjectBuildWaitsWhileAnotherBuildHoldsTheLockAndCanBeInterrupted()
+    {
+        // Two processes building one project at once fail on each other's obj/ files, so builds take turns.
+        var (folder, cache) = (TestHost.TempFolder(), TestHost.TempFolder());
+        var project = WriteProject(folder, "Dice", "Die.cs", "namespace Dice; public static class Die { public static int Faces => 6; }");
+        var session = new ScriptSession(new SessionOptions { WorkingDirectory = folder, CacheRoot = cache });
+        using (new FileStream(ProjectBuild.LockPath(cache), FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+        {
+            using var interrupt = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            Assert.Equal(CellStatus.Interrupted, await session.ExecuteAsync("#r \"Dice/Dice.csproj\"", new RecordingOutput(), cancellation: interrupt.Token));
+            Assert.False(Directory.Exists(Path.Combine(project, "obj"))); // not even restored
+        }
+        Assert.Equal("6", (await Run(session, "#r \"Dice/Dice.csproj\"\nDice.Die.Faces")).Results.Single().PlainText);
+    }
+
+    [Fact]
     public async Task TheAssemblyAProjectBuildsIsBuiltFirstInTheConfigurationItsPathNames()
     {
         // The form .NET Interactive also reads: the project's output path. Nothing is built yet; the engine builds it.

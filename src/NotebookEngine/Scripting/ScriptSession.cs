@@ -316,7 +316,7 @@ public sealed class ScriptSession
         _sources.AddRange(directives.OfType<SourceDirective>().Select(d => d.Source));
         foreach (var reference in directives.OfType<AssemblyDirective>())
         {
-            var path = ProjectBuild.Resolve(Path.GetFullPath(Path.Combine(_settings.WorkingDirectory, reference.Path)), stop);
+            var path = ProjectBuild.Resolve(Path.GetFullPath(Path.Combine(_settings.WorkingDirectory, reference.Path)), _settings.CacheRoot, stop);
             _options = _options.AddReferences(Documented(AssemblyHost.LoadFile(path)));
         }
         var asked = directives.OfType<PackageDirective>().Select(d => new PackageRef(d.Id, d.Version)).ToList();
