@@ -231,6 +231,8 @@ public class CliTests
         notebook.Save(Path.Combine(folder, "forever.ipynb"));
         var start = new System.Diagnostics.ProcessStartInfo(Scripting.DotnetHost.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { Csnb, "run", Path.Combine(folder, "forever.ipynb"), "-o", Path.Combine(folder, "out") }) start.ArgumentList.Add(arg);
+        var temp = Directory.CreateDirectory(Path.Combine(folder, "tmp")).FullName;
+        start.Environment["TMPDIR"] = temp;
         using var csnb = System.Diagnostics.Process.Start(start)!;
         var stdout = csnb.StandardOutput.ReadToEndAsync();
         var pidFile = Path.Combine(folder, "host.pid");
@@ -242,6 +244,7 @@ public class CliTests
         Processes.Run("kill", [$"-{signal}", csnb.Id.ToString()]);
         Assert.True(Processes.Ended(host, TimeSpan.FromSeconds(10)), $"cell host {host} outlived csnb (SIG{signal})");
         Assert.True(csnb.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Empty(Directory.GetFiles(temp, "csnb-*.sock")); // the host's socket path, even after SIGKILL
         if (signal == "KILL") return;
         // Asked to stop, csnb interrupts the cell and still writes what ran.
         Assert.Equal(130, csnb.ExitCode);

@@ -291,6 +291,8 @@ sealed class HostProcess : IDisposable
             if (await Task.WhenAny(accept, exited).ConfigureAwait(false) == accept)
             {
                 _frames = new FrameStream(new NetworkStream(await accept.ConfigureAwait(false), ownsSocket: true));
+                // Connected, the path has served: gone now, it is not left in /tmp if this process is killed.
+                File.Delete(_socketPath);
                 while (await _frames.ReadAsync().ConfigureAwait(false) is { } message) Dispatch(message);
             }
         }
