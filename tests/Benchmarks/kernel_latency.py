@@ -3,14 +3,15 @@ Microsoft's last .NET Interactive C# kernel, in alternating rounds.
 
 Measures, per kernel and round:
   - start -> first result: start_kernel, wait_for_ready, execute a trivial cell, receive its result;
-  - the median round trip of N trivial cells (execute -> execute_result -> idle and the reply);
+  - the median round trip of N trivial cells (execute -> execute_result -> idle and the reply), sent back
+    to back, or each after a pause (--pause, as when a person runs cells one by one);
   - the first package cell with a warm cache: #r "nuget: Humanizer.Core, 2.14.1" and a call into it
     for the C# kernels (the package restored once before the rounds), `import numpy` for Python.
 Builds the kit's kernel in Release and registers it, and .NET Interactive's if its tool is installed
 (`dotnet tool install -g Microsoft.dotnet-interactive --version 1.0.712001`), in a private Jupyter folder.
 
 Run from the repository root:  /usr/bin/python3 tests/Benchmarks/kernel_latency.py [--runs 5] [--cells 50]
-[--also path/to/csnb-kernel.dll ...] (other builds of the kit's kernel, measured in the same rounds)
+[--pause MS] [--also path/to/csnb-kernel.dll ...] (other builds of the kit's kernel, measured in the same rounds)
 """
 import argparse
 import html
@@ -63,7 +64,7 @@ def execute(client, code):
     return result.strip('"') if result else result
 
 
-def measure(kernel, cells):
+def measure(kernel, cells, pause=0.0):
     _, trivial, package, answer = KERNELS[kernel]
     km = KernelManager(kernel_name=kernel)
     start = time.perf_counter()
@@ -75,6 +76,7 @@ def measure(kernel, cells):
     first = time.perf_counter() - start
     trips = []
     for _ in range(cells):
+        time.sleep(pause)
         t = time.perf_counter()
         execute(client, trivial)
         trips.append(time.perf_counter() - t)
@@ -91,6 +93,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cells", type=int, default=50)
+    parser.add_argument("--pause", type=float, default=0, metavar="MS", help="a pause before each trivial cell")
     parser.add_argument("--also", action="append", default=[], metavar="DLL",
                         help="another build of the kit's kernel (its csnb-kernel.dll) to measure beside the Release build")
     args = parser.parse_args()
@@ -120,14 +123,15 @@ def main():
     results = {kernel: [] for kernel in kernels}
     for round_ in range(args.runs):
         for kernel in kernels:  # alternate, so drift hits every kernel alike
-            results[kernel].append(measure(kernel, args.cells))
+            results[kernel].append(measure(kernel, args.cells, args.pause / 1000))
         kit = results["csnb-bench"][-1]
         ratios = [f"{KERNELS[k][0]}: start {kit[0] / results[k][-1][0]:.2f}x, cell {kit[1] / results[k][-1][1]:.2f}x"
                   for k in kernels[1:]]
         print(f"round {round_ + 1}: kit against " + "; ".join(ratios), flush=True)
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
-    print(f"{args.runs} rounds, kernels alternating; {args.cells} trivial cells per run; medians over the rounds")
+    paced = f", each after a {args.pause:g} ms pause" if args.pause else ", back to back"
+    print(f"{args.runs} rounds, kernels alternating; {args.cells} trivial cells per run{paced}; medians over the rounds")
     print(f"| kernel | start -> first result | trivial cell round trip | first package cell, warm cache |")
     print(f"|---|---|---|---|")
     for kernel in kernels:
