@@ -70,10 +70,10 @@ public static class ProjectBuild
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         while (true)
         {
+            cancellation.ThrowIfCancellationRequested();
             try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
             // Held by another: the file exists (any other failure to open it is not waited out).
-            catch (IOException) when (File.Exists(path) && !cancellation.IsCancellationRequested) { cancellation.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)); }
-            cancellation.ThrowIfCancellationRequested();
+            catch (IOException) when (File.Exists(path)) { cancellation.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)); }
         }
     }
 }
