@@ -33,7 +33,7 @@ public sealed partial class KernelServer : IDisposable
     readonly History _history;
     CancellationTokenSource? _running;
     TaskCompletionSource<string>? _input;
-    bool _abortQueued; // set by a failed execution with stop_on_error, for the shell thread
+    List<JupyterMessage>? _arrivedBeforeError; // taken by a failed execution with stop_on_error, for the shell thread
     volatile JupyterMessage? _current; // the shell request being answered: what cells' comm messages are parented to
 
     /// <summary>Binds the sockets; a port that cannot be bound is an <see cref="InvalidDataException"/> naming it.</summary>
@@ -119,6 +119,24 @@ public sealed partial class KernelServer : IDisposable
         else Log($"dropped a message: {problem}");
     }
 
+    /// <summary>
+    /// Takes every shell request that has arrived: those queued and those that reached the socket but
+    /// not yet the queue (the poller may not have run since), as ipykernel flushes its shell stream.
+    /// </summary>
+    List<JupyterMessage> TakeArrivedRequests()
+    {
+        var flushed = new TaskCompletionSource();
+        _outbox.Enqueue(() =>
+        {
+            while (_shell.HasIn) Receive(_shell, _requests.Add);
+            flushed.SetResult();
+        });
+        flushed.Task.Wait(TimeSpan.FromSeconds(1)); // the poller may be stopping
+        var arrived = new List<JupyterMessage>();
+        while (_requests.TryTake(out var request)) arrived.Add(request);
+        return arrived;
+    }
+
     void ServeShell()
     {
         foreach (var request in _requests.GetConsumingEnumerable())
@@ -126,8 +144,8 @@ public sealed partial class KernelServer : IDisposable
             _current = request;
             Handle(_shell, request, _shellHandlers);
             _current = null;
-            if (_abortQueued) AbortQueuedExecutions();
-            _abortQueued = false;
+            if (_arrivedBeforeError is { } arrived) AbortExecutions(arrived);
+            _arrivedBeforeError = null;
         }
     }
 

@@ -47,17 +47,18 @@ public sealed partial class KernelServer
         }
         else foreach (var (key, value) in HostJson.Error(output.LastError ?? new CellError("Error", "the cell failed", [])))
             reply[key] = value?.DeepClone();
+        // Taken before the reply and idle: what a client sends once it has them is not aborted.
+        if (status != CellStatus.Ok && stopOnError) _arrivedBeforeError = TakeArrivedRequests();
         Reply(_shell, request, "execute_reply", reply);
-        _abortQueued = status != CellStatus.Ok && stopOnError;
     }
 
     /// <summary>
-    /// As ipykernel does after an error (with stop_on_error): executions already queued are answered
-    /// "aborted", not run; other requests are answered. Called after the failed request's idle.
+    /// As ipykernel does after an error (with stop_on_error): executions that had arrived by then are
+    /// answered "aborted", not run; other requests are answered. Called after the failed request's idle.
     /// </summary>
-    void AbortQueuedExecutions()
+    void AbortExecutions(List<JupyterMessage> arrived)
     {
-        while (_requests.TryTake(out var queued))
+        foreach (var queued in arrived)
         {
             if (queued.Type != "execute_request")
             {

@@ -87,7 +87,8 @@ def main(found):
     reply, published = execute(client, "var w = 3;", user_expressions={"double": "w * 2", "chart": "Plotly.NET.CSharp.Chart.Point<int, int, string>(new[] { 1 }, new[] { 2 })", "broken": "w.Nope"})
     found["user_expressions"] = reply.get("user_expressions", reply)
     found["count_before"] = count
-    first = client.execute('throw new Exception("first");', stop_on_error=True, allow_stdin=False)
+    # The pause lets the next two requests reach the kernel before the error, on however busy a machine.
+    first = client.execute('Thread.Sleep(300);\nthrow new Exception("first");', stop_on_error=True, allow_stdin=False)
     second = client.execute("var ran = true;", allow_stdin=False)
     third = client.execute("1 + 1", allow_stdin=False)
     replies = [collect(client, first)[0], collect(client, second)[0], collect(client, third)[0]]
