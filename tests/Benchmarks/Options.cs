@@ -4,7 +4,7 @@ namespace CenterLossKit.Benchmarks;
 sealed record Options
 {
     public const string Usage =
-        "usage: clbench [step|eval|centers|all|quick] [--threads 2] [--rounds 7] [--steps 10] [--epoch-images 8000] [--python /usr/bin/python3] [--allocator kit|glibc]\n" +
+        "usage: clbench [step|eval|centers|all|quick|cells] [--threads 2] [--rounds 7] [--steps 10] [--epoch-images 8000] [--python /usr/bin/python3] [--allocator kit|glibc]\n" +
         "       quick only: [--model SmallNet|LeNet++] [--epochs 8] [--batch 64] [--lr 0.003] [--lambda 0.1]";
 
     /// <summary>Intra-op threads for TorchSharp and PyTorch alike.</summary>

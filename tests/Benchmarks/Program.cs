@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 //   eval     Metrics.Embed of 2,000 images at several batch sizes
 //   all      all three
 //   quick    softmax only and center loss trained briefly: the README's quick try
+//   cells    a trivial notebook cell in the cell host, and Roslyn's share of it
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -17,7 +18,7 @@ var command = args.FirstOrDefault() ?? "all";
 Action<Options>[] step = [StepBenchmark.Run], eval = [EvalBenchmark.Run], centers = [CenterScaleBenchmark.Run];
 var benchmarks = new Dictionary<string, Action<Options>[]>
 {
-    ["step"] = step, ["eval"] = eval, ["centers"] = centers, ["all"] = [.. step, .. eval, .. centers], ["quick"] = [QuickTry.Run],
+    ["step"] = step, ["eval"] = eval, ["centers"] = centers, ["all"] = [.. step, .. eval, .. centers], ["quick"] = [QuickTry.Run], ["cells"] = [CellCompileBenchmark.Run],
 };
 Options options;
 try
