@@ -254,6 +254,27 @@ public class CliTests
     }
 
     [Fact]
+    public void ASocketPathLeftByAKilledCsnbIsDeletedByTheNextOne()
+    {
+        var folder = TestHost.TempFolder();
+        var temp = Directory.CreateDirectory(Path.Combine(folder, "tmp")).FullName;
+        // A process id no process has, as left by a csnb killed before its host connected; and this live process's.
+        var stale = Path.Combine(temp, $"csnb-{int.MaxValue}-0123abcd.sock");
+        var live = Path.Combine(temp, $"csnb-{Environment.ProcessId}-0123abcd.sock");
+        foreach (var path in new[] { stale, live }) File.WriteAllText(path, ""); // only the name counts (.NET deletes a socket's path when it closes it)
+        var notebook = Notebook.Create();
+        notebook.InsertCell(0, Cell.Code("1 + 1"));
+        notebook.Save(Path.Combine(folder, "one.ipynb"));
+
+        var (code, stdout, stderr) = Processes.Run(Scripting.DotnetHost.Path, [Csnb, "run", Path.Combine(folder, "one.ipynb"), "-o", Path.Combine(folder, "out")],
+            environment: new Dictionary<string, string> { ["TMPDIR"] = temp });
+
+        Assert.True(code == 0, stdout + stderr);
+        Assert.False(File.Exists(stale), "the dead csnb's socket path is still there");
+        Assert.True(File.Exists(live), "the socket path of a running process was deleted");
+    }
+
+    [Fact]
     public void AnExportedNotebookRunsAsAFileBasedApp()
     {
         var folder = TestHost.TempFolder();

@@ -263,6 +263,7 @@ sealed class HostProcess : IDisposable
     public static HostProcess Start(CellHostOptions options, Action<string, JsonObject> comm)
     {
         // A Unix socket rather than the process's stdio: native code writing to stdout cannot corrupt it.
+        RemoveStaleSockets(Path.GetTempPath());
         var socketPath = Path.Combine(Path.GetTempPath(), $"csnb-{System.Environment.ProcessId}-{Guid.NewGuid():N}.sock");
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(socketPath));
@@ -279,6 +280,30 @@ sealed class HostProcess : IDisposable
         host._process.StandardInput.Close(); // cells read input through the supervisor, never the terminal
         _ = host.ServeAsync();
         return host;
+    }
+
+    /// <summary>
+    /// Deletes the socket paths of supervisors that no longer run: one killed before its host
+    /// connected could not delete its own. A path is named after its supervisor's process id.
+    /// </summary>
+    static void RemoveStaleSockets(string folder)
+    {
+        foreach (var path in Directory.EnumerateFiles(folder, "csnb-*-*.sock"))
+        {
+            if (!int.TryParse(Path.GetFileName(path).Split('-')[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || IsRunning(pid)) continue;
+            try { File.Delete(path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // another user's, or just deleted by another
+        }
+    }
+
+    static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return true;
+        }
+        catch (ArgumentException) { return false; }
     }
 
     async Task ServeAsync()
