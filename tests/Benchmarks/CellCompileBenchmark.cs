@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
-using NotebookEngine.Display;
 using NotebookEngine.Scripting;
 
 namespace CenterLossKit.Benchmarks;
@@ -56,18 +55,15 @@ static class CellCompileBenchmark
         Console.WriteLine();
     }
 
-    static Func<Task<double>> EngineCell(ScriptSession session)
+    // Through EvaluateAsync: the same ExecuteAsync path as any cell, with the session's own sink for the value.
+    static Func<Task<double>> EngineCell(ScriptSession session) => async () =>
     {
-        var output = new ResultOnly();
-        return async () =>
-        {
-            var clock = Stopwatch.StartNew();
-            var status = await session.ExecuteAsync(Code, output);
-            double ms = clock.Elapsed.TotalMilliseconds;
-            if (status != CellStatus.Ok || output.Text != "2") throw new InvalidOperationException($"the engine's cell gave {status}, '{output.Text}'");
-            return ms;
-        };
-    }
+        var clock = Stopwatch.StartNew();
+        var (value, error) = await session.EvaluateAsync(Code);
+        double ms = clock.Elapsed.TotalMilliseconds;
+        if (value?.PlainText != "2") throw new InvalidOperationException($"the engine's cell gave '{value?.PlainText}' {error?.Value}");
+        return ms;
+    };
 
     static Func<Task<double>> RoslynCell(ScriptOptions options)
     {
@@ -83,17 +79,5 @@ static class CellCompileBenchmark
             if (state.ReturnValue is not 2) throw new InvalidOperationException($"Roslyn gave '{state.ReturnValue}'");
             return ms;
         };
-    }
-
-    /// <summary>Keeps the cell's plain-text result; a trivial cell has no other output.</summary>
-    sealed class ResultOnly : ICellOutput
-    {
-        public string? Text { get; private set; }
-        public void Stream(string name, string text) { }
-        public void Display(DisplayData data, string displayId) { }
-        public void UpdateDisplay(DisplayData data, string displayId) { }
-        public void Result(DisplayData data) => Text = data.PlainText;
-        public void Error(CellError error) => throw new InvalidOperationException($"{error.Name}: {error.Value}");
-        public void ClearOutput(bool wait) { }
     }
 }

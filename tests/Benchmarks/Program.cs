@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 //   eval     Metrics.Embed of 2,000 images at several batch sizes
 //   all      all three
 //   quick    softmax only and center loss trained briefly: the README's quick try
-//   cells    a trivial notebook cell in the cell host, and Roslyn's share of it
+//   cells    a trivial notebook cell in one process, and Roslyn's share of it
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
