@@ -262,9 +262,10 @@ sealed class HostProcess : IDisposable
 
     public static HostProcess Start(CellHostOptions options, Action<string, JsonObject> comm)
     {
-        RemoveStaleSockets(Path.GetTempPath());
+        var folder = Path.GetTempPath();
+        RemoveStaleSockets(folder);
         // A Unix socket rather than the process's stdio: native code writing to stdout cannot corrupt it.
-        var socketPath = Path.Combine(Path.GetTempPath(), $"csnb-{System.Environment.ProcessId}-{Guid.NewGuid():N}.sock");
+        var socketPath = Path.Combine(folder, $"csnb-{System.Environment.ProcessId}-{Guid.NewGuid():N}.sock");
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(socketPath));
         listener.Listen(1);
